@@ -1,0 +1,252 @@
+//! Wasmtime integration: [`add_to_linker_sync`] and [`add_to_linker_async`]
+//! define every function of `wasi_snapshot_preview1` and `wasi_unstable` in
+//! a `wasmtime::Linker`.
+//!
+//! The glue is this crate's own rather than wiggle's, for speed: the guest's
+//! memory is looked up by name once per store and kept in the [`WasiCtx`]
+//! (wiggle's glue looks it up on every call, which costs ~80 ns), and the
+//! synchronous variant polls each call's future in place, allocating nothing.
+//!
+//! Memory handling: an exported `memory` that is a shared memory (threads)
+//! is accessed as [`wiggle::GuestMemory::Shared`], so no Rust reference is
+//! ever made into bytes another thread may change. A module that exports no
+//! memory can still call functions that need none; those that do get `EFAULT`.
+//!
+//! The cached handle belongs to the first instance in the store that calls
+//! WASI. A store in which several instances call WASI through one context
+//! must give each instance its own clone of the context (clones share all
+//! program state but cache their own memory).
+//!
+//! Invalid enum or flags arguments (an unknown `whence`, undefined `oflags`
+//! bits) give the guest `EINVAL`. A result pointer outside memory is a trap
+//! (the call already took effect and the guest cannot be told its result).
+//!
+//! ```
+//! use wasmtime::{Engine, Linker, Module, Store};
+//! use wasi_common_compat::{WasiCtx, pipe::WritePipe};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "wasi_snapshot_preview1" "fd_write"
+//!         (func $fd_write (param i32 i32 i32 i32) (result i32)))
+//!       (memory (export "memory") 1)
+//!       (data (i32.const 16) "hi\n")
+//!       (func (export "_start")
+//!         (i32.store (i32.const 0) (i32.const 16))
+//!         (i32.store (i32.const 4) (i32.const 3))
+//!         (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+//! "#).unwrap();
+//! let out = WritePipe::new_in_memory();
+//! let ctx = WasiCtx::builder().stdout(Box::new(out.clone())).build().unwrap();
+//! let mut linker = Linker::new(&engine);
+//! wasi_common_compat::linker::add_to_linker_sync(&mut linker, |cx: &mut WasiCtx| cx).unwrap();
+//! let mut store = Store::new(&engine, ctx);
+//! let instance = linker.instantiate(&mut store, &module).unwrap();
+//! instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap().call(&mut store, ()).unwrap();
+//! assert_eq!(out.contents(), b"hi\n");
+//! ```
+
+use crate::bindings::{preview0, preview1};
+use crate::sched::block_on;
+use crate::{Errno, WasiCtx};
+use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
+
+/// The guest memory handle cached per store (see the module docs).
+#[derive(Default, Clone)]
+pub struct MemoryCache(Option<Cached>);
+
+#[derive(Clone)]
+enum Cached {
+    Plain(Memory),
+    Shared(SharedMemory),
+}
+
+/// Returns the caller's memory, from the cache or looked up once.
+fn resolve<T: 'static>(caller: &mut Caller<'_, T>, get: impl Fn(&mut T) -> &mut WasiCtx) -> Option<Cached> {
+    if let Some(c) = &get(caller.data_mut()).memory.0 {
+        return Some(c.clone());
+    }
+    let c = match caller.get_export("memory") {
+        Some(Extern::Memory(m)) => Cached::Plain(m),
+        Some(Extern::SharedMemory(m)) => Cached::Shared(m),
+        _ => return None,
+    };
+    get(caller.data_mut()).memory.0 = Some(c.clone());
+    Some(c)
+}
+
+/// Maps the result of a wiggle ABI function: argument-decoding failures
+/// become `EINVAL` for the guest; other errors trap.
+fn abi<R: From<u8>>(r: wiggle::error::Result<R>) -> wasmtime::Result<R> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) => match e.downcast_ref::<wiggle::GuestError>() {
+            Some(wiggle::GuestError::InFunc { location, .. }) if location.starts_with("convert") => {
+                Ok(R::from(Errno::Inval as u8))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+/// `proc_exit` returns `()` and never an errno.
+fn abi_unit(r: wiggle::error::Result<()>) -> wasmtime::Result<()> {
+    r
+}
+
+macro_rules! with_memory {
+    ($caller:ident, $get:ident, |$ctx:ident, $mem:ident| $body:expr) => {{
+        match resolve(&mut $caller, $get) {
+            Some(Cached::Plain(m)) => {
+                let (data, t) = m.data_and_store_mut(&mut $caller);
+                let $ctx = $get(t);
+                let $mem = &mut wiggle::GuestMemory::Unshared(data);
+                $body
+            }
+            Some(Cached::Shared(sm)) => {
+                let data = sm.data();
+                let $ctx = $get($caller.data_mut());
+                let $mem = &mut wiggle::GuestMemory::Shared(data);
+                $body
+            }
+            None => {
+                let $ctx = $get($caller.data_mut());
+                let $mem = &mut wiggle::GuestMemory::Unshared(&mut []);
+                $body
+            }
+        }
+    }};
+}
+
+macro_rules! define_funcs {
+    ($linker:ident, $get:ident, $module:literal, $abi_mod:path, $mode:ident,
+     [$($name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty, $map:ident;)*]) => {{
+        $(
+            define_funcs!(@one $mode, $linker, $get, $module, $abi_mod, $name, ($($arg : $ty),*), $ret, $map);
+        )*
+    }};
+    (@one sync, $linker:ident, $get:ident, $module:literal, $abi_mod:path, $name:ident, ($($arg:ident : $ty:ty),*), $ret:ty, $map:ident) => {
+        $linker.func_wrap(
+            $module,
+            stringify!($name),
+            move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
+                use $abi_mod as m;
+                with_memory!(caller, $get, |ctx, mem| $map(block_on(m::$name(ctx, mem, $($arg),*))))
+            },
+        )?;
+    };
+    (@one async, $linker:ident, $get:ident, $module:literal, $abi_mod:path, $name:ident, ($($arg:ident : $ty:ty),*), $ret:ty, $map:ident) => {
+        $linker.func_wrap_async(
+            $module,
+            stringify!($name),
+            move |mut caller: Caller<'_, T>, ($($arg,)*): ($($ty,)*)| {
+                Box::new(async move {
+                    use $abi_mod as m;
+                    with_memory!(caller, $get, |ctx, mem| $map(m::$name(ctx, mem, $($arg),*).await))
+                })
+            },
+        )?;
+    };
+}
+
+macro_rules! preview1_funcs {
+    ($linker:ident, $get:ident, $module:literal, $abi_mod:path, $mode:ident) => {
+        define_funcs!($linker, $get, $module, $abi_mod, $mode, [
+            args_get(a0: i32, a1: i32) -> i32, abi;
+            args_sizes_get(a0: i32, a1: i32) -> i32, abi;
+            environ_get(a0: i32, a1: i32) -> i32, abi;
+            environ_sizes_get(a0: i32, a1: i32) -> i32, abi;
+            clock_res_get(a0: i32, a1: i32) -> i32, abi;
+            clock_time_get(a0: i32, a1: i64, a2: i32) -> i32, abi;
+            fd_advise(a0: i32, a1: i64, a2: i64, a3: i32) -> i32, abi;
+            fd_allocate(a0: i32, a1: i64, a2: i64) -> i32, abi;
+            fd_close(a0: i32) -> i32, abi;
+            fd_datasync(a0: i32) -> i32, abi;
+            fd_fdstat_get(a0: i32, a1: i32) -> i32, abi;
+            fd_fdstat_set_flags(a0: i32, a1: i32) -> i32, abi;
+            fd_fdstat_set_rights(a0: i32, a1: i64, a2: i64) -> i32, abi;
+            fd_filestat_get(a0: i32, a1: i32) -> i32, abi;
+            fd_filestat_set_size(a0: i32, a1: i64) -> i32, abi;
+            fd_filestat_set_times(a0: i32, a1: i64, a2: i64, a3: i32) -> i32, abi;
+            fd_pread(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32) -> i32, abi;
+            fd_prestat_get(a0: i32, a1: i32) -> i32, abi;
+            fd_prestat_dir_name(a0: i32, a1: i32, a2: i32) -> i32, abi;
+            fd_pwrite(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32) -> i32, abi;
+            fd_read(a0: i32, a1: i32, a2: i32, a3: i32) -> i32, abi;
+            fd_readdir(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32) -> i32, abi;
+            fd_renumber(a0: i32, a1: i32) -> i32, abi;
+            fd_seek(a0: i32, a1: i64, a2: i32, a3: i32) -> i32, abi;
+            fd_sync(a0: i32) -> i32, abi;
+            fd_tell(a0: i32, a1: i32) -> i32, abi;
+            fd_write(a0: i32, a1: i32, a2: i32, a3: i32) -> i32, abi;
+            path_create_directory(a0: i32, a1: i32, a2: i32) -> i32, abi;
+            path_filestat_get(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32) -> i32, abi;
+            path_filestat_set_times(a0: i32, a1: i32, a2: i32, a3: i32, a4: i64, a5: i64, a6: i32) -> i32, abi;
+            path_link(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32) -> i32, abi;
+            path_open(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i64, a6: i64, a7: i32, a8: i32) -> i32, abi;
+            path_readlink(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32) -> i32, abi;
+            path_remove_directory(a0: i32, a1: i32, a2: i32) -> i32, abi;
+            path_rename(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32) -> i32, abi;
+            path_symlink(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32) -> i32, abi;
+            path_unlink_file(a0: i32, a1: i32, a2: i32) -> i32, abi;
+            poll_oneoff(a0: i32, a1: i32, a2: i32, a3: i32) -> i32, abi;
+            proc_exit(a0: i32) -> (), abi_unit;
+            proc_raise(a0: i32) -> i32, abi;
+            sched_yield() -> i32, abi;
+            random_get(a0: i32, a1: i32) -> i32, abi;
+            sock_recv(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32) -> i32, abi;
+            sock_send(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32) -> i32, abi;
+            sock_shutdown(a0: i32, a1: i32) -> i32, abi;
+        ])
+    };
+}
+
+/// Defines `wasi_snapshot_preview1` and `wasi_unstable` in `linker` for
+/// synchronous use (`Func::call`, `TypedFunc::call`). `get` picks the
+/// program's [`WasiCtx`] out of the store's data.
+///
+/// Errors: a definition clashes with one already in the linker (allow
+/// shadowing on the linker to replace them).
+pub fn add_to_linker_sync<T: 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
+    preview1_funcs!(
+        linker,
+        get,
+        "wasi_snapshot_preview1",
+        preview1::wasi_snapshot_preview1,
+        sync
+    );
+    define_funcs!(linker, get, "wasi_snapshot_preview1", preview1::wasi_snapshot_preview1, sync, [
+        sock_accept(a0: i32, a1: i32, a2: i32) -> i32, abi;
+    ]);
+    preview1_funcs!(linker, get, "wasi_unstable", preview0::wasi_unstable, sync);
+    Ok(())
+}
+
+/// Defines `wasi_snapshot_preview1` and `wasi_unstable` in `linker` for
+/// async stores (`Config::async_support(true)`, `call_async`): a call that
+/// waits (a read on an empty pipe, a sleep) suspends the guest instead of
+/// blocking the thread, given a scheduler that waits asynchronously (the
+/// `tokio-impl` backend's).
+///
+/// Errors: a definition clashes with one already in the linker.
+pub fn add_to_linker_async<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
+    preview1_funcs!(
+        linker,
+        get,
+        "wasi_snapshot_preview1",
+        preview1::wasi_snapshot_preview1,
+        async
+    );
+    define_funcs!(linker, get, "wasi_snapshot_preview1", preview1::wasi_snapshot_preview1, async, [
+        sock_accept(a0: i32, a1: i32, a2: i32) -> i32, abi;
+    ]);
+    preview1_funcs!(linker, get, "wasi_unstable", preview0::wasi_unstable, async);
+    Ok(())
+}

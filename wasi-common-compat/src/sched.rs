@@ -1,0 +1,222 @@
+//! Schedulers: the one place a WASI call waits.
+//!
+//! A [`WasiSched`] waits until at least one [`Subscription`] of a [`PollSet`]
+//! is ready, or until the set's timeout passes. `poll_oneoff` and every
+//! blocking read/write (after `EAGAIN`) come here; clocks are turned into the
+//! timeout by the caller, so a scheduler needs no clock of its own.
+//!
+//! Backends bring their own scheduler: `sync` waits with `poll(2)` on OS
+//! descriptors and in-process sources together, `tokio-impl` through tokio.
+//! [`ParkSched`], the core's default, waits on in-process sources and timeouts
+//! by parking the thread; it treats OS descriptors as always ready, so it
+//! suits contexts made only of pipes and virtual files (engine-free
+//! embeddings, tests).
+
+use crate::Error;
+use crate::ready::{Interest, Pollable, Readiness};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One thing to wait for.
+pub struct Subscription<'a> {
+    pollable: Pollable<'a>,
+    interest: Interest,
+    result: Option<Result<Readiness, Error>>,
+}
+
+impl<'a> Subscription<'a> {
+    /// A subscription to `pollable` becoming ready for `interest`.
+    pub fn new(pollable: Pollable<'a>, interest: Interest) -> Self {
+        Subscription {
+            pollable,
+            interest,
+            result: None,
+        }
+    }
+
+    /// What to wait on.
+    pub fn pollable(&self) -> Pollable<'a> {
+        self.pollable
+    }
+
+    /// Read or write.
+    pub fn interest(&self) -> Interest {
+        self.interest
+    }
+
+    /// Marks this subscription ready.
+    pub fn set_ready(&mut self, r: Readiness) {
+        self.result = Some(Ok(r));
+    }
+
+    /// Marks this subscription failed (it counts as an event, with an errno).
+    pub fn set_error(&mut self, e: Error) {
+        self.result = Some(Err(e));
+    }
+
+    /// True once ready or failed.
+    pub fn is_done(&self) -> bool {
+        self.result.is_some()
+    }
+
+    pub(crate) fn take_result(&mut self) -> Option<Result<Readiness, Error>> {
+        self.result.take()
+    }
+}
+
+/// What one wait covers: subscriptions and an optional timeout.
+pub struct PollSet<'a> {
+    subs: Vec<Subscription<'a>>,
+    timeout: Option<Duration>,
+}
+
+impl<'a> PollSet<'a> {
+    /// A set with no subscriptions and no timeout.
+    pub fn new() -> Self {
+        PollSet {
+            subs: Vec::new(),
+            timeout: None,
+        }
+    }
+
+    /// Adds a subscription; returns its index.
+    pub fn push(&mut self, sub: Subscription<'a>) -> usize {
+        self.subs.push(sub);
+        self.subs.len() - 1
+    }
+
+    /// Sets how long to wait at most (`None`: until a subscription is ready).
+    pub fn set_timeout(&mut self, t: Option<Duration>) {
+        self.timeout = t;
+    }
+
+    /// How long to wait at most.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The subscriptions.
+    pub fn subscriptions(&mut self) -> &mut [Subscription<'a>] {
+        &mut self.subs
+    }
+
+    /// True if some subscription is done.
+    pub fn any_done(&self) -> bool {
+        self.subs.iter().any(Subscription::is_done)
+    }
+
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut Subscription<'a>> {
+        self.subs.get_mut(i)
+    }
+}
+
+impl Default for PollSet<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A scheduler: waits for subscriptions and timeouts.
+pub trait WasiSched: Send + Sync {
+    /// Waits until a subscription of `set` is done (marked with
+    /// [`Subscription::set_ready`] or [`Subscription::set_error`]) or the
+    /// timeout passes. It may return early with nothing done (the caller
+    /// checks its clocks and calls again); it must not spin.
+    /// Errors: only for failures of the wait itself (`EIO`); a failing
+    /// descriptor is reported in its subscription.
+    fn poll_oneoff<'a>(&'a self, set: &'a mut PollSet<'_>) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Gives other threads (or tasks) a chance to run.
+    fn sched_yield(&self) -> BoxFuture<'_, Result<(), Error>>;
+}
+
+/// The core's scheduler: thread parking for in-process sources and timeouts.
+/// OS descriptors count as always ready. See the module docs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ParkSched;
+
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    static PARK_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+}
+
+impl ParkSched {
+    fn wait(set: &mut PollSet<'_>) {
+        let deadline = set.timeout.map(|t| Instant::now() + t);
+        PARK_WAKER.with(|waker| {
+            let mut cx = Context::from_waker(waker);
+            loop {
+                for s in set.subs.iter_mut().filter(|s| !s.is_done()) {
+                    let ready = match s.pollable {
+                        Pollable::Source(src) => src.poll_ready(s.interest, &mut cx).is_ready(),
+                        _ => true,
+                    };
+                    if ready {
+                        s.set_ready(Readiness::default());
+                    }
+                }
+                if set.any_done() {
+                    return;
+                }
+                match deadline {
+                    None => std::thread::park(),
+                    Some(d) => {
+                        let now = Instant::now();
+                        if now >= d {
+                            return;
+                        }
+                        std::thread::park_timeout(d - now);
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl WasiSched for ParkSched {
+    fn poll_oneoff<'a>(&'a self, set: &'a mut PollSet<'_>) -> BoxFuture<'a, Result<(), Error>> {
+        Self::wait(set);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn sched_yield(&self) -> BoxFuture<'_, Result<(), Error>> {
+        std::thread::yield_now();
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// Runs a future to completion on this thread, with no allocation when it
+/// completes on its first poll (the case for synchronous schedulers). Futures
+/// that return `Pending` are driven by parking the thread until woken.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+        return v;
+    }
+    PARK_WAKER.with(|waker| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    })
+}

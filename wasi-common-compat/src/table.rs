@@ -1,0 +1,443 @@
+//! The handle table: guest fd numbers to files and directories.
+//!
+//! One table is shared by every clone of a [`WasiCtx`](crate::WasiCtx) (every
+//! thread of a program). Lookups take a read lock just long enough to clone an
+//! `Arc`; no lock of the table is held while a file does I/O, so a slow read on
+//! one fd never blocks calls on another, and `fd_close` racing with `fd_read`
+//! on the same fd is safe (the read finishes on the file it already holds; the
+//! file is closed when the last holder drops it).
+//!
+//! New fds take the lowest free number. The number of open fds is capped
+//! ([`DEFAULT_MAX_FDS`] unless configured); opening beyond it gives `EMFILE`.
+
+use crate::bindings::preview1::types::Rights;
+use crate::dir::WasiDir;
+use crate::file::WasiFile;
+use crate::types::ReaddirEntity;
+use crate::{Error, Result};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Default cap on open fds per context (including stdio and preopens).
+pub const DEFAULT_MAX_FDS: u32 = 16_384;
+
+/// The rights a descriptor holds: what may be done with it (`base`) and what
+/// descriptors opened through it may get (`inheriting`). Rights can only be
+/// dropped.
+#[derive(Debug)]
+pub struct RightsCell {
+    base: AtomicU64,
+    inheriting: AtomicU64,
+}
+
+impl RightsCell {
+    pub(crate) fn new(base: Rights, inheriting: Rights) -> Self {
+        RightsCell {
+            base: AtomicU64::new(base.bits()),
+            inheriting: AtomicU64::new(inheriting.bits()),
+        }
+    }
+
+    /// The base rights.
+    pub fn base(&self) -> Rights {
+        Rights::from_bits_retain(self.base.load(Ordering::Acquire))
+    }
+
+    /// The inheriting rights.
+    pub fn inheriting(&self) -> Rights {
+        Rights::from_bits_retain(self.inheriting.load(Ordering::Acquire))
+    }
+
+    /// `ENOTCAPABLE` unless every right in `needed` is held.
+    #[inline]
+    pub fn require(&self, needed: Rights) -> Result<()> {
+        if self.base().contains(needed) {
+            Ok(())
+        } else {
+            Err(Error::notcapable())
+        }
+    }
+
+    /// Narrows the rights to `base`/`inheriting`.
+    /// Errors: `ENOTCAPABLE` if either adds a right not held now.
+    pub fn set(&self, base: Rights, inheriting: Rights) -> Result<()> {
+        if !self.base().contains(base) || !self.inheriting().contains(inheriting) {
+            return Err(Error::notcapable());
+        }
+        self.base.fetch_and(base.bits(), Ordering::AcqRel);
+        self.inheriting.fetch_and(inheriting.bits(), Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+/// A file in the table, with its per-fd state.
+pub struct FileEntry {
+    file: Box<dyn WasiFile>,
+    rights: RightsCell,
+    nonblock: AtomicBool,
+    /// Serialises writes that need several host calls (guest buffers copied in
+    /// chunks from shared memory), so one `fd_write` is never interleaved with
+    /// another thread's.
+    pub(crate) chunked_write: Mutex<()>,
+}
+
+impl FileEntry {
+    pub(crate) fn new(file: Box<dyn WasiFile>, rights: RightsCell, nonblock: bool) -> Self {
+        FileEntry {
+            file,
+            rights,
+            nonblock: AtomicBool::new(nonblock),
+            chunked_write: Mutex::new(()),
+        }
+    }
+
+    /// The file.
+    #[inline]
+    pub fn file(&self) -> &dyn WasiFile {
+        &*self.file
+    }
+
+    /// The fd's rights.
+    #[inline]
+    pub fn rights(&self) -> &RightsCell {
+        &self.rights
+    }
+
+    /// True if the guest set `NONBLOCK` on this fd.
+    #[inline]
+    pub fn nonblocking(&self) -> bool {
+        self.nonblock.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_nonblocking(&self, on: bool) {
+        self.nonblock.store(on, Ordering::Relaxed);
+    }
+}
+
+/// A directory in the table, with its per-fd state.
+pub struct DirEntry {
+    dir: Box<dyn WasiDir>,
+    rights: RightsCell,
+    preopen: Option<String>,
+    /// The listing taken by `fd_readdir` at cookie 0, served by cookie until
+    /// the guest starts over at 0 again.
+    pub(crate) listing: Mutex<Option<Arc<Vec<ReaddirEntity>>>>,
+}
+
+impl DirEntry {
+    pub(crate) fn new(dir: Box<dyn WasiDir>, rights: RightsCell, preopen: Option<String>) -> Self {
+        DirEntry {
+            dir,
+            rights,
+            preopen,
+            listing: Mutex::new(None),
+        }
+    }
+
+    /// The directory.
+    #[inline]
+    pub fn dir(&self) -> &dyn WasiDir {
+        &*self.dir
+    }
+
+    /// The fd's rights.
+    #[inline]
+    pub fn rights(&self) -> &RightsCell {
+        &self.rights
+    }
+
+    /// The guest path this directory was preopened as, if it was.
+    pub fn preopen_path(&self) -> Option<&str> {
+        self.preopen.as_deref()
+    }
+}
+
+/// A table slot.
+#[derive(Clone)]
+pub enum Entry {
+    /// A file.
+    File(Arc<FileEntry>),
+    /// A directory.
+    Dir(Arc<DirEntry>),
+}
+
+#[derive(Default)]
+struct Slots {
+    entries: Vec<Option<Entry>>,
+    free: BTreeSet<u32>,
+    open: u32,
+}
+
+/// The fd table. See the module docs.
+pub struct Table {
+    slots: RwLock<Slots>,
+    max: u32,
+}
+
+impl Table {
+    /// An empty table holding at most `max` fds.
+    pub fn new(max: u32) -> Self {
+        Table {
+            slots: RwLock::new(Slots::default()),
+            max,
+        }
+    }
+
+    /// The cap on open fds.
+    pub fn max_fds(&self) -> u32 {
+        self.max
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Slots> {
+        self.slots.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Slots> {
+        self.slots.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The entry at `fd`. Errors: `EBADF` if none.
+    #[inline]
+    pub fn get(&self, fd: u32) -> Result<Entry> {
+        match self.read().entries.get(fd as usize) {
+            Some(Some(e)) => Ok(e.clone()),
+            _ => Err(Error::badf()),
+        }
+    }
+
+    /// The file at `fd`. Errors: `EBADF` if none or a directory.
+    #[inline]
+    pub fn get_file(&self, fd: u32) -> Result<Arc<FileEntry>> {
+        match self.read().entries.get(fd as usize) {
+            Some(Some(Entry::File(f))) => Ok(f.clone()),
+            _ => Err(Error::badf()),
+        }
+    }
+
+    /// The directory at `fd`. Errors: `EBADF` if none; `ENOTDIR` if a file.
+    pub fn get_dir(&self, fd: u32) -> Result<Arc<DirEntry>> {
+        match self.read().entries.get(fd as usize) {
+            Some(Some(Entry::Dir(d))) => Ok(d.clone()),
+            Some(Some(Entry::File(_))) => Err(Error::notdir()),
+            _ => Err(Error::badf()),
+        }
+    }
+
+    /// Inserts at the lowest free fd. Errors: `EMFILE` at the cap.
+    pub fn push(&self, entry: Entry) -> Result<u32> {
+        let mut s = self.write();
+        if s.open >= self.max {
+            return Err(Error::mfile());
+        }
+        let fd = match s.free.pop_first() {
+            Some(fd) => fd,
+            None => {
+                let fd = u32::try_from(s.entries.len()).map_err(|_| Error::mfile())?;
+                s.entries.push(None);
+                fd
+            }
+        };
+        s.entries[fd as usize] = Some(entry);
+        s.open += 1;
+        Ok(fd)
+    }
+
+    /// Inserts at `fd`, replacing (and dropping) what was there.
+    /// Errors: `EMFILE` if `fd` is at or beyond the cap of fd numbers.
+    pub fn insert_at(&self, fd: u32, entry: Entry) -> Result<()> {
+        let old;
+        {
+            let mut s = self.write();
+            // fd numbers are bounded by the cap, so the table's memory is too.
+            if fd >= self.max {
+                return Err(Error::mfile());
+            }
+            let idx = fd as usize;
+            while s.entries.len() <= idx {
+                let n = u32::try_from(s.entries.len()).map_err(|_| Error::mfile())?;
+                s.entries.push(None);
+                s.free.insert(n);
+            }
+            s.free.remove(&fd);
+            old = s.entries[idx].replace(entry);
+            if old.is_none() {
+                s.open += 1;
+            }
+        }
+        drop(old);
+        Ok(())
+    }
+
+    /// Removes and returns the entry at `fd`. Errors: `EBADF` if none.
+    pub fn remove(&self, fd: u32) -> Result<Entry> {
+        let mut s = self.write();
+        let e = s
+            .entries
+            .get_mut(fd as usize)
+            .and_then(Option::take)
+            .ok_or_else(Error::badf)?;
+        s.free.insert(fd);
+        s.open -= 1;
+        Ok(e)
+    }
+
+    /// Moves the entry at `from` to `to`, closing what was at `to` (atomic
+    /// with respect to other table operations). Errors: `EBADF` if either fd
+    /// is not open.
+    pub fn renumber(&self, from: u32, to: u32) -> Result<()> {
+        let old;
+        {
+            let mut s = self.write();
+            let open = |s: &Slots, fd: u32| matches!(s.entries.get(fd as usize), Some(Some(_)));
+            if !open(&s, from) || !open(&s, to) {
+                return Err(Error::badf());
+            }
+            if from == to {
+                return Ok(());
+            }
+            let e = s.entries[from as usize].take();
+            old = std::mem::replace(&mut s.entries[to as usize], e);
+            s.free.insert(from);
+            s.open -= 1;
+        }
+        drop(old);
+        Ok(())
+    }
+
+    /// True if `fd` is open.
+    pub fn contains(&self, fd: u32) -> bool {
+        matches!(self.read().entries.get(fd as usize), Some(Some(_)))
+    }
+
+    /// The number of open fds.
+    pub fn len(&self) -> u32 {
+        self.read().open
+    }
+
+    /// True if no fd is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub(crate) fn rights_of_dir() -> (Rights, Rights) {
+    (dir_base_rights(), dir_base_rights() | file_base_rights())
+}
+
+/// Rights that apply to directories.
+pub fn dir_base_rights() -> Rights {
+    Rights::PATH_CREATE_DIRECTORY
+        | Rights::PATH_CREATE_FILE
+        | Rights::PATH_LINK_SOURCE
+        | Rights::PATH_LINK_TARGET
+        | Rights::PATH_OPEN
+        | Rights::FD_READDIR
+        | Rights::PATH_READLINK
+        | Rights::PATH_RENAME_SOURCE
+        | Rights::PATH_RENAME_TARGET
+        | Rights::PATH_FILESTAT_GET
+        | Rights::PATH_FILESTAT_SET_SIZE
+        | Rights::PATH_FILESTAT_SET_TIMES
+        | Rights::FD_FILESTAT_GET
+        | Rights::FD_FILESTAT_SET_TIMES
+        | Rights::PATH_SYMLINK
+        | Rights::PATH_REMOVE_DIRECTORY
+        | Rights::PATH_UNLINK_FILE
+        | Rights::FD_FDSTAT_SET_FLAGS
+        | Rights::FD_SYNC
+        | Rights::FD_DATASYNC
+        | Rights::FD_ADVISE
+}
+
+/// Rights that apply to regular files.
+pub fn file_base_rights() -> Rights {
+    Rights::FD_DATASYNC
+        | Rights::FD_READ
+        | Rights::FD_SEEK
+        | Rights::FD_FDSTAT_SET_FLAGS
+        | Rights::FD_SYNC
+        | Rights::FD_TELL
+        | Rights::FD_WRITE
+        | Rights::FD_ADVISE
+        | Rights::FD_ALLOCATE
+        | Rights::FD_FILESTAT_GET
+        | Rights::FD_FILESTAT_SET_SIZE
+        | Rights::FD_FILESTAT_SET_TIMES
+        | Rights::POLL_FD_READWRITE
+}
+
+/// Rights that apply to streams (pipes, terminals, stdio): no seeking.
+pub fn stream_base_rights() -> Rights {
+    Rights::FD_READ
+        | Rights::FD_WRITE
+        | Rights::FD_FDSTAT_SET_FLAGS
+        | Rights::FD_FILESTAT_GET
+        | Rights::FD_SYNC
+        | Rights::FD_DATASYNC
+        | Rights::FD_ADVISE
+        | Rights::POLL_FD_READWRITE
+}
+
+/// Rights that apply to sockets.
+pub fn socket_base_rights() -> Rights {
+    stream_base_rights() | Rights::SOCK_SHUTDOWN | Rights::SOCK_ACCEPT
+}
+
+/// Rights that apply to a file of `filetype`.
+pub fn rights_for(filetype: crate::FileType) -> Rights {
+    use crate::FileType as T;
+    match filetype {
+        T::RegularFile | T::BlockDevice => file_base_rights(),
+        T::Directory => dir_base_rights(),
+        T::SocketStream | T::SocketDgram => socket_base_rights(),
+        T::CharacterDevice | T::Unknown | T::SymbolicLink => stream_base_rights(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::ReadPipe;
+
+    fn file() -> Entry {
+        Entry::File(Arc::new(FileEntry::new(
+            Box::new(ReadPipe::from("x")),
+            RightsCell::new(stream_base_rights(), Rights::empty()),
+            false,
+        )))
+    }
+
+    #[test]
+    fn lowest_free_and_cap() {
+        let t = Table::new(3);
+        assert_eq!(t.push(file()).unwrap(), 0);
+        assert_eq!(t.push(file()).unwrap(), 1);
+        assert_eq!(t.push(file()).unwrap(), 2);
+        assert_eq!(t.push(file()).unwrap_err().as_errno(), Some(crate::Errno::Mfile));
+        t.remove(1).unwrap();
+        assert_eq!(t.push(file()).unwrap(), 1);
+        assert!(t.insert_at(3, file()).is_err());
+    }
+
+    #[test]
+    fn renumber_closes_target() {
+        let t = Table::new(10);
+        t.push(file()).unwrap();
+        t.push(file()).unwrap();
+        t.renumber(0, 1).unwrap();
+        assert!(!t.contains(0));
+        assert!(t.contains(1));
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.renumber(0, 1).unwrap_err().as_errno(), Some(crate::Errno::Badf));
+        assert_eq!(t.push(file()).unwrap(), 0);
+    }
+
+    #[test]
+    fn rights_only_drop() {
+        let r = RightsCell::new(Rights::FD_READ | Rights::FD_WRITE, Rights::empty());
+        r.set(Rights::FD_READ, Rights::empty()).unwrap();
+        assert!(r.require(Rights::FD_WRITE).is_err());
+        assert!(r.set(Rights::FD_READ | Rights::FD_WRITE, Rights::empty()).is_err());
+    }
+}
