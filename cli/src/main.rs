@@ -1,0 +1,144 @@
+//! `wasi-compat`: runs WASI preview1 command modules on current Wasmtime.
+//!
+//! `wasi-compat run [OPTIONS] MODULE [ARGS]...` takes the flags of
+//! `wasmtime run` that matter for preview1 programs (`--dir HOST[::GUEST]`,
+//! `--env NAME[=VALUE]`, `--tcplisten ADDR`), so it can stand in for
+//! `wasmtime run` in scripts, in the wasi-testsuite adapter, and as cargo's
+//! `CARGO_TARGET_WASM32_WASIP1_RUNNER`. The guest's `proc_exit` status is the
+//! process's exit status; a trap prints the error with its wasm backtrace
+//! and exits with 134 (like an abort, as `wasmtime run` does).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wasi_common_compat::I32Exit;
+use wasi_common_compat_sync::WasiCtxBuilder;
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, Linker, Module, Store};
+use wasmtime::{Result, bail};
+
+/// Exit status for a trap: 128 + SIGABRT, as `wasmtime run` uses.
+const TRAP_STATUS: u8 = 134;
+
+#[derive(Parser)]
+#[command(
+    name = "wasi-compat",
+    version,
+    about = "Run WASI preview1 programs on current Wasmtime"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a preview1 command module (.wasm or .wat).
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Preopen host directory HOST as GUEST (default: the same path).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+
+    /// Set NAME=VALUE in the guest's environment; NAME alone copies the host's value.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    envs: Vec<String>,
+
+    /// Give the guest the whole host environment.
+    #[arg(long)]
+    inherit_env: bool,
+
+    /// Listen on this TCP address and hand the socket to the guest (after the preopened directories).
+    #[arg(long = "tcplisten", value_name = "ADDR")]
+    tcplisten: Vec<String>,
+
+    /// The module to run.
+    module: PathBuf,
+
+    /// Arguments for the guest (argv[1..]; argv[0] is the module path as given).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => match run(args) {
+            Ok(status) => status,
+            Err(e) => {
+                eprintln!("Error: {e:?}");
+                ExitCode::from(TRAP_STATUS)
+            }
+        },
+    }
+}
+
+fn split_dir(spec: &str) -> (String, String) {
+    match spec.split_once("::") {
+        Some((host, guest)) => (host.to_owned(), guest.to_owned()),
+        None => (spec.to_owned(), spec.to_owned()),
+    }
+}
+
+fn build_ctx(args: &RunArgs) -> Result<wasi_common_compat::WasiCtx> {
+    let mut b = WasiCtxBuilder::new().inherit_stdio();
+    let argv0 = args.module.to_string_lossy().into_owned();
+    b = b.arg(&argv0)?.args(&args.args)?;
+    if args.inherit_env {
+        b = b.inherit_env()?;
+    }
+    for e in &args.envs {
+        b = match e.split_once('=') {
+            Some((k, v)) => b.env(k, v)?,
+            None => match std::env::var(e) {
+                Ok(v) => b.env(e, &v)?,
+                Err(_) => b,
+            },
+        };
+    }
+    for d in &args.dirs {
+        let (host, guest) = split_dir(d);
+        b = b
+            .preopened_dir(&host, guest)
+            .with_context(|| format!("failed to open directory {host:?}"))?;
+    }
+    for addr in &args.tcplisten {
+        let l = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on {addr}"))?;
+        b = b.preopened_socket(l)?;
+    }
+    Ok(b.build()?)
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let config = Config::new();
+    let engine = Engine::new(&config)?;
+    let module = Module::from_file(&engine, &args.module)
+        .with_context(|| format!("failed to load {}", args.module.display()))?;
+    let ctx = build_ctx(&args)?;
+    let mut linker: Linker<wasi_common_compat::WasiCtx> = Linker::new(&engine);
+    wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
+    let mut store = Store::new(&engine, ctx);
+    let instance = linker.instantiate(&mut store, &module)?;
+    let Some(start) = instance.get_func(&mut store, "_start") else {
+        bail!("the module exports no `_start` function (is it a preview1 command?)");
+    };
+    let start = start.typed::<(), ()>(&store)?;
+    match start.call(&mut store, ()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(I32Exit(status)) => Ok(exit_code(*status)),
+            None => {
+                eprintln!("Error: failed to run main module `{}`\n\n{e:?}", args.module.display());
+                Ok(ExitCode::from(TRAP_STATUS))
+            }
+        },
+    }
+}
+
+/// The process status for a guest's exit status (the OS keeps the low 8 bits).
+fn exit_code(status: i32) -> ExitCode {
+    ExitCode::from((status & 0xff) as u8)
+}

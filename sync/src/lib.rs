@@ -1,0 +1,265 @@
+//! # wasi-common-compat-sync
+//!
+//! The OS backend of [`wasi_common_compat`]: host files and directories
+//! through cap-std (the sandbox: no `..`, absolute path or symlink reaches
+//! outside a preopened directory), inherited or replaced stdio, preopened TCP
+//! listeners and the connections accepted on them, and [`PollSched`], which
+//! waits on OS descriptors and in-process pipes in one `poll(2)`.
+//!
+//! ```no_run
+//! use wasi_common_compat_sync::WasiCtxBuilder;
+//! use wasmtime::{Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::from_file(&engine, "hello.wasm").unwrap();
+//! let ctx = WasiCtxBuilder::new()
+//!     .inherit_stdio()
+//!     .arg("hello.wasm").unwrap()
+//!     .preopened_dir(".", "/").unwrap()
+//!     .build()
+//!     .unwrap();
+//! let mut linker = Linker::new(&engine);
+//! wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx).unwrap();
+//! let mut store = Store::new(&engine, ctx);
+//! let instance = linker.instantiate(&mut store, &module).unwrap();
+//! let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+//! start.call(&mut store, ()).unwrap();
+//! ```
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod dir;
+pub mod file;
+pub mod net;
+pub mod sched;
+pub mod stdio;
+
+pub use dir::Dir;
+pub use file::File;
+pub use net::{TcpListener, TcpStream};
+pub use sched::PollSched;
+pub use wasi_common_compat::{Error, Result, WasiCtx};
+
+use rustix::fd::BorrowedFd;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wasi_common_compat::{FileType, Filestat, WasiDir, WasiFile};
+
+#[cfg(feature = "wasmtime")]
+pub use wasi_common_compat::linker::add_to_linker_sync as add_to_linker;
+
+/// The preview1 file type of a host `st_mode`.
+pub(crate) fn filetype_from_mode(mode: u32) -> FileType {
+    match rustix::fs::FileType::from_raw_mode(mode) {
+        rustix::fs::FileType::RegularFile => FileType::RegularFile,
+        rustix::fs::FileType::Directory => FileType::Directory,
+        rustix::fs::FileType::Symlink => FileType::SymbolicLink,
+        rustix::fs::FileType::CharacterDevice => FileType::CharacterDevice,
+        rustix::fs::FileType::BlockDevice => FileType::BlockDevice,
+        rustix::fs::FileType::Socket => FileType::SocketStream,
+        rustix::fs::FileType::Fifo | rustix::fs::FileType::Unknown => FileType::Unknown,
+    }
+}
+
+fn systime(sec: i64, nsec: i64) -> Option<SystemTime> {
+    let s = u64::try_from(sec).ok()?;
+    let n = u32::try_from(nsec).ok()?;
+    UNIX_EPOCH.checked_add(Duration::new(s, n))
+}
+
+/// `fstat` of a host descriptor as a [`Filestat`].
+pub(crate) fn filestat_of(fd: BorrowedFd<'_>) -> Result<Filestat> {
+    let st = rustix::fs::fstat(fd)?;
+    Ok(filestat_from_stat(&st))
+}
+
+/// A host `stat` as a [`Filestat`].
+pub(crate) fn filestat_from_stat(st: &rustix::fs::Stat) -> Filestat {
+    Filestat {
+        device_id: st.st_dev,
+        inode: st.st_ino,
+        filetype: filetype_from_mode(st.st_mode),
+        nlink: st.st_nlink,
+        size: u64::try_from(st.st_size).unwrap_or(0),
+        atim: systime(st.st_atime, st.st_atime_nsec as i64),
+        mtim: systime(st.st_mtime, st.st_mtime_nsec as i64),
+        ctim: systime(st.st_ctime, st.st_ctime_nsec as i64),
+    }
+}
+
+/// Builds a [`WasiCtx`] on the host OS. Stdio defaults to empty stdin and
+/// discarding stdout/stderr until set or inherited; the scheduler is
+/// [`PollSched`].
+pub struct WasiCtxBuilder {
+    inner: wasi_common_compat::WasiCtxBuilder,
+    sockets: Vec<Box<dyn WasiFile>>,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WasiCtxBuilder {
+    /// A builder with the [`PollSched`] scheduler and nothing else set.
+    pub fn new() -> Self {
+        WasiCtxBuilder {
+            inner: wasi_common_compat::WasiCtxBuilder::new().sched(Box::new(PollSched)),
+            sockets: Vec::new(),
+        }
+    }
+
+    /// Gives the guest the host's stdin.
+    pub fn inherit_stdin(mut self) -> Self {
+        self.inner = self.inner.stdin(Box::new(stdio::stdin()));
+        self
+    }
+
+    /// Gives the guest the host's stdout.
+    pub fn inherit_stdout(mut self) -> Self {
+        self.inner = self.inner.stdout(Box::new(stdio::stdout()));
+        self
+    }
+
+    /// Gives the guest the host's stderr.
+    pub fn inherit_stderr(mut self) -> Self {
+        self.inner = self.inner.stderr(Box::new(stdio::stderr()));
+        self
+    }
+
+    /// Gives the guest the host's stdin, stdout and stderr.
+    pub fn inherit_stdio(self) -> Self {
+        self.inherit_stdin().inherit_stdout().inherit_stderr()
+    }
+
+    /// Sets stdin to any file (a pipe, a bridged stream, a virtual file).
+    pub fn stdin(mut self, f: Box<dyn WasiFile>) -> Self {
+        self.inner = self.inner.stdin(f);
+        self
+    }
+
+    /// Sets stdout.
+    pub fn stdout(mut self, f: Box<dyn WasiFile>) -> Self {
+        self.inner = self.inner.stdout(f);
+        self
+    }
+
+    /// Sets stderr.
+    pub fn stderr(mut self, f: Box<dyn WasiFile>) -> Self {
+        self.inner = self.inner.stderr(f);
+        self
+    }
+
+    /// Appends one argument (the first is `argv[0]`).
+    /// Errors: `EILSEQ` if it holds a NUL byte.
+    pub fn arg(mut self, arg: &str) -> Result<Self> {
+        self.inner = self.inner.arg(arg)?;
+        Ok(self)
+    }
+
+    /// Appends arguments. Errors: as [`arg`](Self::arg).
+    pub fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Result<Self> {
+        self.inner = self.inner.args(args)?;
+        Ok(self)
+    }
+
+    /// Appends the host process's arguments.
+    /// Errors: `EILSEQ` if one is not UTF-8 or holds a NUL byte.
+    pub fn inherit_args(mut self) -> Result<Self> {
+        for a in std::env::args_os() {
+            let a = a.into_string().map_err(|_| Error::ilseq())?;
+            self.inner = self.inner.arg(&a)?;
+        }
+        Ok(self)
+    }
+
+    /// Adds `key=value` to the environment.
+    /// Errors: `EINVAL` (empty key or one with `=`), `EILSEQ` (NUL).
+    pub fn env(mut self, key: &str, value: &str) -> Result<Self> {
+        self.inner = self.inner.env(key, value)?;
+        Ok(self)
+    }
+
+    /// Adds several variables. Errors: as [`env`](Self::env).
+    pub fn envs<K: AsRef<str>, V: AsRef<str>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+        self.inner = self.inner.envs(vars)?;
+        Ok(self)
+    }
+
+    /// Adds the host process's environment (variables that are not UTF-8
+    /// are skipped).
+    /// Errors: as [`env`](Self::env).
+    pub fn inherit_env(mut self) -> Result<Self> {
+        for (k, v) in std::env::vars_os() {
+            if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
+                self.inner = self.inner.env(&k, &v)?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// Preopens the host directory `host` as `guest` (fds from 3, in order).
+    /// Errors: what opening `host` gives (`ENOENT`, `ENOTDIR`, `EACCES`).
+    pub fn preopened_dir(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Result<Self> {
+        let d = cap_std::fs::Dir::open_ambient_dir(host.as_ref(), cap_std::ambient_authority())?;
+        self.inner = self.inner.preopened_dir(Box::new(Dir::from_cap_std(d)), guest);
+        Ok(self)
+    }
+
+    /// Preopens any directory implementation (a virtual one) as `guest`.
+    pub fn preopened_virtual_dir(mut self, dir: Box<dyn WasiDir>, guest: impl Into<String>) -> Self {
+        self.inner = self.inner.preopened_dir(dir, guest);
+        self
+    }
+
+    /// Hands the guest a listening TCP socket; it gets the fd after the
+    /// preopened directories (so that libc's scan of preopens, which stops
+    /// at the first fd that is not a directory, finds them all).
+    /// Errors: `EIO` if the socket cannot be made non-blocking.
+    pub fn preopened_socket(mut self, listener: std::net::TcpListener) -> Result<Self> {
+        self.sockets.push(Box::new(TcpListener::from_std(listener)?));
+        Ok(self)
+    }
+
+    /// Sets the clocks.
+    pub fn clocks(mut self, clocks: wasi_common_compat::clocks::WasiClocks) -> Self {
+        self.inner = self.inner.clocks(clocks);
+        self
+    }
+
+    /// Sets the random source.
+    pub fn random(mut self, r: Box<dyn wasi_common_compat::random::WasiRandom>) -> Self {
+        self.inner = self.inner.random(r);
+        self
+    }
+
+    /// Replaces the scheduler.
+    pub fn sched(mut self, s: Box<dyn wasi_common_compat::WasiSched>) -> Self {
+        self.inner = self.inner.sched(s);
+        self
+    }
+
+    /// Reproducible runs (see [`wasi_common_compat::deterministic`]).
+    pub fn deterministic(mut self, seed: u64) -> Self {
+        self.inner = self.inner.deterministic(seed);
+        self
+    }
+
+    /// Caps the number of open fds.
+    pub fn max_open_fds(mut self, max: u32) -> Self {
+        self.inner = self.inner.max_open_fds(max);
+        self
+    }
+
+    /// Builds the context.
+    /// Errors: `EMFILE` if the preopens exceed the fd cap.
+    pub fn build(self) -> Result<WasiCtx> {
+        let ctx = self.inner.build()?;
+        for s in self.sockets {
+            ctx.push_file(s)?;
+        }
+        Ok(ctx)
+    }
+}
