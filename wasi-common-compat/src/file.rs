@@ -92,11 +92,14 @@ pub trait WasiFile: Send + Sync + 'static {
     }
 
     /// Flushes data (`fdatasync`). Default: success (nothing buffered).
+    /// `EAGAIN` means "still flushing": the caller waits for write readiness
+    /// and calls again.
     fn datasync(&self) -> Result<()> {
         Ok(())
     }
 
-    /// Flushes data and metadata (`fsync`). Default: success (nothing buffered).
+    /// Flushes data and metadata (`fsync`). Default: success (nothing
+    /// buffered). `EAGAIN` as for [`datasync`](Self::datasync).
     fn sync(&self) -> Result<()> {
         Ok(())
     }

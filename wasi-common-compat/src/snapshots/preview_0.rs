@@ -142,7 +142,7 @@ impl WasiUnstable for WasiCtx {
         p1::fd::close(self, fd(f))
     }
     async fn fd_datasync(&mut self, _mem: &mut GuestMemory<'_>, f: t0::Fd) -> Result<()> {
-        p1::fd::datasync(self, fd(f))
+        p1::fd::datasync(self, fd(f)).await
     }
     async fn fd_fdstat_get(&mut self, _mem: &mut GuestMemory<'_>, f: t0::Fd) -> Result<t0::Fdstat> {
         let s = p1::fd::fdstat_get(self, fd(f))?;
@@ -239,7 +239,7 @@ impl WasiUnstable for WasiCtx {
         p1::fd::seek(self, fd(f), offset, w)
     }
     async fn fd_sync(&mut self, _mem: &mut GuestMemory<'_>, f: t0::Fd) -> Result<()> {
-        p1::fd::sync(self, fd(f))
+        p1::fd::sync(self, fd(f)).await
     }
     async fn fd_tell(&mut self, _mem: &mut GuestMemory<'_>, f: t0::Fd) -> Result<u64> {
         p1::fd::tell(self, fd(f))

@@ -72,25 +72,26 @@ pub(crate) fn close(ctx: &WasiCtx, fd: u32) -> Result<()> {
     ctx.table().remove(fd).map(drop)
 }
 
-/// `fd_datasync(fd)`, like `fdatasync`.
+/// `fd_datasync(fd)`, like `fdatasync`. A file that is still flushing
+/// (returns `EAGAIN`) is waited for, like a blocking write.
 /// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_datasync` right), `EIO`.
-pub(crate) fn datasync(ctx: &WasiCtx, fd: u32) -> Result<()> {
+pub(crate) async fn datasync(ctx: &WasiCtx, fd: u32) -> Result<()> {
     match ctx.table().get(fd)? {
         Entry::File(f) => {
             f.rights().require(Rights::FD_DATASYNC)?;
-            f.file().datasync()
+            retry(ctx, &f, Interest::WRITE, || f.file().datasync()).await
         }
         Entry::Dir(d) => d.rights().require(Rights::FD_DATASYNC),
     }
 }
 
-/// `fd_sync(fd)`, like `fsync`.
+/// `fd_sync(fd)`, like `fsync`; waits like `fd_datasync`.
 /// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_sync` right), `EIO`.
-pub(crate) fn sync(ctx: &WasiCtx, fd: u32) -> Result<()> {
+pub(crate) async fn sync(ctx: &WasiCtx, fd: u32) -> Result<()> {
     match ctx.table().get(fd)? {
         Entry::File(f) => {
             f.rights().require(Rights::FD_SYNC)?;
-            f.file().sync()
+            retry(ctx, &f, Interest::WRITE, || f.file().sync()).await
         }
         Entry::Dir(d) => d.rights().require(Rights::FD_SYNC),
     }

@@ -88,7 +88,7 @@ impl WasiSnapshotPreview1 for WasiCtx {
         fd::close(self, fd.into())
     }
     async fn fd_datasync(&mut self, _mem: &mut GuestMemory<'_>, fd: Fd) -> Result<(), Error> {
-        fd::datasync(self, fd.into())
+        fd::datasync(self, fd.into()).await
     }
     async fn fd_fdstat_get(&mut self, _mem: &mut GuestMemory<'_>, fd: Fd) -> Result<Fdstat, Error> {
         fd::fdstat_get(self, fd.into())
@@ -177,7 +177,7 @@ impl WasiSnapshotPreview1 for WasiCtx {
         fd::seek(self, fd.into(), offset, conv::whence(whence))
     }
     async fn fd_sync(&mut self, _mem: &mut GuestMemory<'_>, fd: Fd) -> Result<(), Error> {
-        fd::sync(self, fd.into())
+        fd::sync(self, fd.into()).await
     }
     async fn fd_tell(&mut self, _mem: &mut GuestMemory<'_>, fd: Fd) -> Result<Filesize, Error> {
         fd::tell(self, fd.into())
