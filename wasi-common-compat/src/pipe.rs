@@ -330,6 +330,37 @@ impl PipeWriter {
         Ok(())
     }
 
+    /// Polls to write `data`: `Ready(Ok(n))` once some bytes were taken
+    /// (`n > 0` unless `data` is empty), `Pending` while the pipe is full (the
+    /// waker is woken when the guest reads).
+    /// Errors: `EPIPE` if the guest closed its end.
+    pub fn poll_write(&self, cx: &mut Context<'_>, data: &[u8]) -> Poll<Result<usize>> {
+        loop {
+            if self.end.buf.poll(Interest::WRITE, cx).is_pending() {
+                return Poll::Pending;
+            }
+            match self.try_write(data) {
+                Ok(0) if !data.is_empty() => continue,
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    /// Writes all of `data`, waiting asynchronously while the pipe is full.
+    /// Errors: `EPIPE` if the guest closed its end.
+    pub async fn write_all_async(&self, mut data: &[u8]) -> Result<()> {
+        while !data.is_empty() {
+            let n = std::future::poll_fn(|cx| self.poll_write(cx, data)).await?;
+            data = &data[n..];
+        }
+        Ok(())
+    }
+
+    /// True once the guest closed its end (further writes give `EPIPE`).
+    pub fn is_reader_closed(&self) -> bool {
+        lock(&self.end.buf.state).read_closed
+    }
+
     /// Closes the pipe: the guest reads what is left, then end of file.
     pub fn close(self) {}
 }
@@ -467,6 +498,27 @@ impl PipeReader {
                 }
             }
         }
+    }
+
+    /// Polls to read into `buf`: `Ready(n)` with `n > 0` bytes, or `Ready(0)`
+    /// once the guest's end is closed and everything was read; `Pending`
+    /// while the pipe is empty (the waker is woken when the guest writes).
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<usize> {
+        loop {
+            if self.end.buf.poll(Interest::READ, cx).is_pending() {
+                return Poll::Pending;
+            }
+            match self.end.buf.read(&mut [IoSliceMut::new(buf)]) {
+                Ok(n) => return Poll::Ready(n as usize),
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Reads, waiting asynchronously until data arrives; 0 once the guest's
+    /// end is closed and everything was read.
+    pub async fn read_async(&self, buf: &mut [u8]) -> usize {
+        std::future::poll_fn(|cx| self.poll_read(cx, buf)).await
     }
 
     /// True once the guest's end is closed and nothing is left to read.
