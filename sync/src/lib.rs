@@ -62,7 +62,9 @@ pub(crate) fn filetype_from_mode(mode: u32) -> FileType {
     }
 }
 
-fn systime(sec: i64, nsec: i64) -> Option<SystemTime> {
+/// A host `(seconds, nanoseconds)` timestamp as a [`SystemTime`] (`None` if
+/// before the epoch or out of range).
+pub(crate) fn systime(sec: i64, nsec: i64) -> Option<SystemTime> {
     let s = u64::try_from(sec).ok()?;
     let n = u32::try_from(nsec).ok()?;
     UNIX_EPOCH.checked_add(Duration::new(s, n))

@@ -116,8 +116,8 @@ pub(crate) fn link(
 /// like `openat`. The new fd's rights are those asked for, within the
 /// directory's inheriting rights, minus those that do not apply to what was
 /// opened. It is opened for reading if `fd_read` or `fd_readdir` is asked for,
-/// for writing if `fd_write`, `fd_datasync`, `fd_allocate` or
-/// `fd_filestat_set_size` is (or `trunc` is set).
+/// for writing if `fd_write`, `fd_allocate` or `fd_filestat_set_size`
+/// is (or `trunc` is set).
 /// Errors: `ENOTCAPABLE` (no `path_open` right, or `creat` without
 /// `path_create_file`, or `trunc` without `path_filestat_set_size`),
 /// `EEXIST` (`creat|excl`), `ENOENT`, `ENOTDIR` (`directory` on a file, or a
@@ -147,8 +147,10 @@ pub(crate) fn open(
     let allowed = d.rights().inheriting();
     let (base, inheriting) = (base & allowed, inheriting & allowed);
     let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR);
-    let write = base
-        .intersects(Rights::FD_WRITE | Rights::FD_DATASYNC | Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE)
+    // `fd_datasync` does not imply writing: `fdatasync` works on a read-only
+    // descriptor, and directories hold that right (a guest reopening "." with
+    // its preopen's rights must get the directory, not `EISDIR`).
+    let write = base.intersects(Rights::FD_WRITE | Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE)
         || oflags.contains(OFlags::TRUNCATE);
     let opts = OpenOptions {
         follow: follow(dirflags),

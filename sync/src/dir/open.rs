@@ -1,0 +1,94 @@
+//! `path_open` on a host directory.
+//!
+//! The flags reach the host exactly as `openat(2)` takes them, so that the
+//! guest sees Linux's answers:
+//! - `CREATE`, `EXCLUSIVE`, `TRUNCATE` and `APPEND` are passed as raw open
+//!   flags rather than through cap-std's builder, which (like std's) refuses
+//!   `O_CREAT` on a descriptor not open for writing and turns `APPEND` into
+//!   write access; POSIX allows both (`open(path, O_RDONLY | O_CREAT)`).
+//! - A guest that asks for neither reading nor writing (rights that need
+//!   neither, e.g. only `fd_filestat_get`) gets a read-only descriptor.
+//! - Non-directories are opened with `O_NONBLOCK`, so that opening a FIFO
+//!   never waits for the other end and reading or writing one never blocks
+//!   the thread (the file waits through the scheduler instead; see
+//!   [`crate::file`]). On regular files the flag has no effect. Opening a FIFO
+//!   for writing while no reader has it open therefore gives `ENXIO` instead
+//!   of waiting.
+
+use super::{Dir, host_err};
+use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt};
+use cap_std::fs::OpenOptionsExt;
+use rustix::fs::OFlags as HostFlags;
+use wasi_common_compat::{Error, FdFlags, FileType, OFlags, OpenOptions, OpenResult, Result};
+
+/// Opens `path` beneath `dir` as `opts` says. See [`Dir`]'s `open_file`.
+pub(super) fn open(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Result<OpenResult> {
+    if opts.oflags.contains(OFlags::DIRECTORY) {
+        return open_dir(dir, path, opts);
+    }
+    let file = dir.open_with(path, &host_options(opts)).map_err(host_err)?;
+    let st = rustix::fs::fstat(&file)?;
+    if crate::filetype_from_mode(st.st_mode) == FileType::Directory {
+        // The host refuses a directory for writing itself (EISDIR); this
+        // keeps the rule whatever the flags were.
+        if opts.write {
+            return Err(Error::isdir());
+        }
+        let d = cap_std::fs::Dir::from_std_file(file.into_std());
+        return Ok(OpenResult::Dir(Box::new(Dir::from_cap_std(d))));
+    }
+    Ok(OpenResult::File(Box::new(crate::File::from_cap_std(file))))
+}
+
+/// `O_DIRECTORY`: the path must name a directory (after following a final
+/// symlink only if `follow`).
+fn open_dir(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Result<OpenResult> {
+    if opts.oflags.contains(OFlags::CREATE) {
+        // Linux refuses O_CREAT | O_DIRECTORY (since 6.4; before, it could
+        // create a regular file). Directories are made with create_dir.
+        return Err(Error::inval());
+    }
+    let d = if opts.follow {
+        dir.open_dir(path)
+    } else {
+        cap_fs_ext::DirExt::open_dir_nofollow(dir, path)
+    }
+    .map_err(host_err)?;
+    if opts.write {
+        // Found a directory, which cannot be opened for writing.
+        return Err(Error::isdir());
+    }
+    Ok(OpenResult::Dir(Box::new(Dir::from_cap_std(d))))
+}
+
+/// The cap-std options for a non-directory open; see the module docs.
+fn host_options(opts: &OpenOptions) -> cap_std::fs::OpenOptions {
+    let mut raw = HostFlags::NONBLOCK;
+    if opts.oflags.contains(OFlags::CREATE) {
+        raw |= HostFlags::CREATE;
+        if opts.oflags.contains(OFlags::EXCLUSIVE) {
+            raw |= HostFlags::EXCL;
+        }
+    }
+    if opts.oflags.contains(OFlags::TRUNCATE) {
+        raw |= HostFlags::TRUNC;
+    }
+    if opts.fdflags.contains(FdFlags::APPEND) {
+        raw |= HostFlags::APPEND;
+    }
+    let mut o = cap_std::fs::OpenOptions::new();
+    o.read(opts.read || !opts.write)
+        .write(opts.write)
+        .follow(if opts.follow {
+            FollowSymlinks::Yes
+        } else {
+            FollowSymlinks::No
+        })
+        .maybe_dir(true)
+        .sync(opts.fdflags.contains(FdFlags::SYNC))
+        .dsync(opts.fdflags.contains(FdFlags::DSYNC))
+        .rsync(opts.fdflags.contains(FdFlags::RSYNC));
+    // The raw bits of `OFlags` are the host's `int` open flags.
+    o.custom_flags(raw.bits() as i32);
+    o
+}
