@@ -3,8 +3,8 @@
 //! Rights: each call checks the fd's base rights and fails with
 //! `ENOTCAPABLE` when one is missing (a right dropped with
 //! `fd_fdstat_set_rights`, or a file opened without it). Calls on a
-//! directory fd that only files support give `EBADF` (reads, writes) or
-//! `EISDIR`/`ESPIPE` where POSIX says so.
+//! directory fd that only files support give `EBADF` (writes, seeking) or
+//! `EISDIR` (reads) where POSIX says so.
 
 use super::conv::{self, Whence};
 use super::poll::wait_ready;
@@ -413,12 +413,14 @@ pub(crate) fn renumber(ctx: &WasiCtx, fd: u32, to: u32) -> Result<()> {
 
 /// `fd_seek(fd, offset, whence) -> new_offset`, like `lseek`.
 /// Errors: `EBADF` (not open), `ENOTCAPABLE` (no `fd_seek` right; `fd_tell`
-/// suffices for a zero move from the current position), `ESPIPE` (a stream,
-/// or a directory), `EINVAL` (negative result).
+/// suffices for a zero move from the current position), `ESPIPE` (a stream),
+/// `EBADF` (a directory: it has no position in preview1, and wasi-testsuite
+/// accepts `EBADF`, `EISDIR` or `ENOTCAPABLE`, not `ESPIPE`), `EINVAL`
+/// (negative result).
 pub(crate) fn seek(ctx: &WasiCtx, fd: u32, offset: i64, whence: Whence) -> Result<Filesize> {
     let f = match ctx.table().get(fd)? {
         Entry::File(f) => f,
-        Entry::Dir(_) => return Err(Error::spipe()),
+        Entry::Dir(_) => return Err(Error::badf()),
     };
     let need = if offset == 0 && whence == Whence::Cur {
         Rights::FD_TELL
@@ -432,11 +434,12 @@ pub(crate) fn seek(ctx: &WasiCtx, fd: u32, offset: i64, whence: Whence) -> Resul
 }
 
 /// `fd_tell(fd) -> offset`, like `lseek(fd, 0, SEEK_CUR)`.
-/// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_tell` right), `ESPIPE`.
+/// Errors: `EBADF` (not open, or a directory), `ENOTCAPABLE` (no `fd_tell`
+/// right), `ESPIPE`.
 pub(crate) fn tell(ctx: &WasiCtx, fd: u32) -> Result<Filesize> {
     let f = match ctx.table().get(fd)? {
         Entry::File(f) => f,
-        Entry::Dir(_) => return Err(Error::spipe()),
+        Entry::Dir(_) => return Err(Error::badf()),
     };
     if !f.rights().base().intersects(Rights::FD_TELL | Rights::FD_SEEK) {
         return Err(Error::notcapable());
