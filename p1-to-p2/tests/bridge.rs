@@ -1,0 +1,424 @@
+//! The bridge driven by real wasm guests: purpose-built streams for spurious
+//! wakeups, failures and closes; a 1 GiB push through a 64 KiB buffer; early
+//! close by the guest; backpressure both ways.
+
+use bytes::Bytes;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use wasi_common_compat::{I32Exit, WasiCtx, WasiFile};
+use wasi_common_compat_p1_to_p2::push::{PushError, push_source, sink};
+use wasi_common_compat_p1_to_p2::{FileInputStream, FileOutputStream, InputStreamFile, OutputStreamFile};
+use wasmtime::{Engine, Linker, Module, Store};
+use wasmtime_wasi_io::async_trait;
+use wasmtime_wasi_io::poll::Pollable;
+use wasmtime_wasi_io::streams::{InputStream, OutputStream, StreamError, StreamResult};
+
+/// Reads fd 0 in chunks of up to 64 KiB until end of file. Every chunk is
+/// written to fd 1 unless the `$count_only` global is set; the total goes to
+/// the exported `total` global. A failed read exits with 100 + errno; a
+/// failed write with 200 + errno. With `$close_after` non-zero, fd 0 is
+/// closed once that many bytes were read, and the guest exits normally.
+const CAT: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 2)
+  (global $total (export "total") (mut i64) (i64.const 0))
+  (global $count_only (export "count_only") (mut i32) (i32.const 0))
+  (global $close_after (export "close_after") (mut i64) (i64.const 0))
+  (func (export "_start")
+    (local $err i32) (local $n i32)
+    (loop $copy
+      (i32.store (i32.const 0) (i32.const 65536))
+      (i32.store (i32.const 4) (i32.const 65536))
+      (local.set $err (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (if (local.get $err) (then (call $exit (i32.add (i32.const 100) (local.get $err)))))
+      (local.set $n (i32.load (i32.const 8)))
+      (if (local.get $n) (then
+        (global.set $total (i64.add (global.get $total) (i64.extend_i32_u (local.get $n))))
+        (if (i32.eqz (global.get $count_only)) (then
+          (i32.store (i32.const 4) (local.get $n))
+          (local.set $err (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 12)))
+          (if (local.get $err) (then (call $exit (i32.add (i32.const 200) (local.get $err)))))))
+        (if (i32.and (i64.ne (global.get $close_after) (i64.const 0))
+                     (i64.ge_u (global.get $total) (global.get $close_after)))
+          (then (drop (call $close (i32.const 0))) (return)))
+        (br $copy))))))"#;
+
+/// Writes `$size` bytes (a 64 KiB buffer, repeatedly) to fd 1, then syncs
+/// it; a failed write exits with 200 + errno, a failed sync with 150 + errno.
+const PRODUCE: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_sync" (func $sync (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 2)
+  (global $size (export "size") (mut i64) (i64.const 0))
+  (func (export "_start")
+    (local $err i32) (local $left i64) (local $n i32)
+    (local.set $left (global.get $size))
+    (block $done
+      (loop $more
+        (br_if $done (i64.eqz (local.get $left)))
+        (local.set $n (i32.wrap_i64 (select (local.get $left) (i64.const 65536)
+          (i64.lt_u (local.get $left) (i64.const 65536)))))
+        (i32.store (i32.const 0) (i32.const 65536))
+        (i32.store (i32.const 4) (local.get $n))
+        (local.set $err (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (if (local.get $err) (then (call $exit (i32.add (i32.const 200) (local.get $err)))))
+        (local.set $left (i64.sub (local.get $left) (i64.extend_i32_u (i32.load (i32.const 8)))))
+        (br $more)))
+    (local.set $err (call $sync (i32.const 1)))
+    (if (local.get $err) (then (call $exit (i32.add (i32.const 150) (local.get $err)))))))"#;
+
+struct Run {
+    status: i32,
+    total: i64,
+}
+
+fn run(wat: &str, ctx: WasiCtx, setup: impl FnOnce(&mut Store<WasiCtx>, &wasmtime::Instance)) -> Run {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut linker = Linker::new(&engine);
+    wasi_common_compat::linker::add_to_linker_sync(&mut linker, |cx: &mut WasiCtx| cx).unwrap();
+    let mut store = Store::new(&engine, ctx);
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    setup(&mut store, &instance);
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    let status = match start.call(&mut store, ()) {
+        Ok(()) => 0,
+        Err(e) => e.downcast_ref::<I32Exit>().map(|x| x.0).unwrap_or_else(|| panic!("trap: {e:?}")),
+    };
+    let total = match instance.get_global(&mut store, "total") {
+        Some(g) => g.get(&mut store).i64().unwrap(),
+        None => 0,
+    };
+    Run { status, total }
+}
+
+fn set_global(store: &mut Store<WasiCtx>, instance: &wasmtime::Instance, name: &str, v: wasmtime::Val) {
+    instance.get_global(&mut *store, name).unwrap().set(&mut *store, v).unwrap();
+}
+
+/// Resident set size of this process in bytes.
+fn rss() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = s.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+/// A producer that wakes its reader `spurious` times with nothing to read
+/// (each after a real sleep, like a slow source), then delivers `data`, then
+/// closes.
+struct SlowProducer {
+    spurious: usize,
+    reads: Arc<AtomicUsize>,
+    data: Option<Bytes>,
+}
+
+#[async_trait]
+impl Pollable for SlowProducer {
+    async fn ready(&mut self) {
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+}
+
+impl InputStream for SlowProducer {
+    fn read(&mut self, _size: usize) -> StreamResult<Bytes> {
+        let n = self.reads.fetch_add(1, Ordering::SeqCst);
+        if n < self.spurious {
+            return Ok(Bytes::new());
+        }
+        self.data.take().ok_or(StreamError::Closed)
+    }
+}
+
+#[test]
+fn spurious_wakeups_still_deliver() {
+    let reads = Arc::new(AtomicUsize::new(0));
+    let stdin = SlowProducer {
+        spurious: 100,
+        reads: reads.clone(),
+        data: Some(Bytes::from_static(b"finally")),
+    };
+    let out = wasi_common_compat::pipe::WritePipe::new_in_memory();
+    let ctx = WasiCtx::builder()
+        .stdin(Box::new(InputStreamFile::new(Box::new(stdin))))
+        .stdout(Box::new(out.clone()))
+        .build()
+        .unwrap();
+    let r = run(CAT, ctx, |_, _| {});
+    assert_eq!(r.status, 0);
+    assert_eq!(out.contents(), b"finally");
+    assert!(reads.load(Ordering::SeqCst) >= 101, "every spurious wakeup is one more read");
+}
+
+/// A stream whose `ready()` always resolves at once but which has nothing
+/// for a while: the bridge must back off rather than spin, and still deliver.
+struct HotSpinner {
+    empties: usize,
+    data: Option<Bytes>,
+}
+
+#[async_trait]
+impl Pollable for HotSpinner {
+    async fn ready(&mut self) {}
+}
+
+impl InputStream for HotSpinner {
+    fn read(&mut self, _size: usize) -> StreamResult<Bytes> {
+        if self.empties > 0 {
+            self.empties -= 1;
+            return Ok(Bytes::new());
+        }
+        self.data.take().ok_or(StreamError::Closed)
+    }
+}
+
+#[test]
+fn immediately_ready_but_empty_stream_is_not_fatal() {
+    let out = wasi_common_compat::pipe::WritePipe::new_in_memory();
+    let ctx = WasiCtx::builder()
+        .stdin(Box::new(InputStreamFile::new(Box::new(HotSpinner {
+            empties: 40,
+            data: Some(Bytes::from_static(b"ok")),
+        }))))
+        .stdout(Box::new(out.clone()))
+        .build()
+        .unwrap();
+    assert_eq!(run(CAT, ctx, |_, _| {}).status, 0);
+    assert_eq!(out.contents(), b"ok");
+}
+
+/// Delivers `first`, then fails.
+struct FailsMidway {
+    first: Option<Bytes>,
+}
+
+#[async_trait]
+impl Pollable for FailsMidway {
+    async fn ready(&mut self) {}
+}
+
+impl InputStream for FailsMidway {
+    fn read(&mut self, _size: usize) -> StreamResult<Bytes> {
+        match self.first.take() {
+            Some(b) => Ok(b),
+            None => Err(StreamError::LastOperationFailed(wasmtime::format_err!("disk on fire"))),
+        }
+    }
+}
+
+#[test]
+fn stream_failing_midway_is_eio_and_host_lives() {
+    let out = wasi_common_compat::pipe::WritePipe::new_in_memory();
+    let ctx = WasiCtx::builder()
+        .stdin(Box::new(InputStreamFile::new(Box::new(FailsMidway {
+            first: Some(Bytes::from_static(b"abc")),
+        }))))
+        .stdout(Box::new(out.clone()))
+        .build()
+        .unwrap();
+    let r = run(CAT, ctx, |_, _| {});
+    assert_eq!(r.status, 100 + wasi_common_compat::Errno::Io as i32);
+    assert_eq!(out.contents(), b"abc");
+}
+
+/// An output stream that is closed.
+struct ClosedOutput;
+
+#[async_trait]
+impl Pollable for ClosedOutput {
+    async fn ready(&mut self) {}
+}
+
+impl OutputStream for ClosedOutput {
+    fn write(&mut self, _bytes: Bytes) -> StreamResult<()> {
+        Err(StreamError::Closed)
+    }
+    fn flush(&mut self) -> StreamResult<()> {
+        Err(StreamError::Closed)
+    }
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Err(StreamError::Closed)
+    }
+}
+
+#[test]
+fn closed_streams_are_eof_and_epipe() {
+    // Input: end of file at once.
+    let ctx = WasiCtx::builder()
+        .stdin(Box::new(InputStreamFile::new(Box::new(HotSpinner { empties: 0, data: None }))))
+        .build()
+        .unwrap();
+    let r = run(CAT, ctx, |_, _| {});
+    assert_eq!((r.status, r.total), (0, 0));
+    // Output: EPIPE on the first write.
+    let ctx = WasiCtx::builder()
+        .stdout(Box::new(OutputStreamFile::new(Box::new(ClosedOutput))))
+        .build()
+        .unwrap();
+    let r = run(PRODUCE, ctx, |s, i| set_global(s, i, "size", wasmtime::Val::I64(10)));
+    assert_eq!(r.status, 200 + wasi_common_compat::Errno::Pipe as i32);
+}
+
+#[test]
+fn one_gib_through_64k_buffer_in_bounded_memory() {
+    const TOTAL: usize = 1 << 30;
+    let (stdin, pusher) = push_source(64 << 10);
+    let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
+        .stdin(Box::new(stdin))
+        .build()
+        .unwrap();
+    let before = rss();
+    let peak = Arc::new(AtomicUsize::new(0));
+    let producer = {
+        let peak = peak.clone();
+        std::thread::spawn(move || {
+            let chunk = vec![7u8; 64 << 10];
+            let mut sent = 0;
+            while sent < TOTAL {
+                pusher.push_blocking(&chunk).unwrap();
+                sent += chunk.len();
+                if sent % (64 << 20) == 0 {
+                    peak.fetch_max(rss() as usize, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    let r = run(CAT, ctx, |s, i| set_global(s, i, "count_only", wasmtime::Val::I32(1)));
+    producer.join().unwrap();
+    assert_eq!(r.status, 0);
+    assert_eq!(r.total, TOTAL as i64);
+    let grown = peak.load(Ordering::Relaxed).saturating_sub(before as usize);
+    assert!(grown < 64 << 20, "host memory grew by {grown} bytes while streaming 1 GiB");
+}
+
+#[test]
+fn guest_closing_early_is_seen_by_host() {
+    let (stdin, pusher) = push_source(4096);
+    let ctx = WasiCtx::builder().stdin(Box::new(stdin)).build().unwrap();
+    let producer = std::thread::spawn(move || {
+        let chunk = [1u8; 1000];
+        let mut sent = 0usize;
+        loop {
+            match pusher.push_blocking(chunk) {
+                Ok(()) => sent += chunk.len(),
+                Err(PushError::GuestClosed) => return (sent, pusher.guest_closed()),
+            }
+            assert!(sent < 100 << 20, "the host never learned that the guest stopped reading");
+        }
+    });
+    let r = run(CAT, ctx, |s, i| {
+        set_global(s, i, "count_only", wasmtime::Val::I32(1));
+        set_global(s, i, "close_after", wasmtime::Val::I64(10_000));
+    });
+    assert_eq!(r.status, 0);
+    assert!(r.total >= 10_000);
+    let (sent, closed) = producer.join().unwrap();
+    assert!(closed);
+    assert!(sent < 10_000 + 4096 + 1000, "sent {sent}: more than read plus one buffer");
+}
+
+#[test]
+fn slow_guest_backpressures_the_host() {
+    let (stdin, pusher) = push_source(1024);
+    // Nothing reads yet: the buffer takes its capacity and no more.
+    assert_eq!(pusher.try_push([0u8; 4096]).unwrap(), 1024);
+    assert_eq!(pusher.try_push([0u8; 10]).unwrap(), 0);
+    let ctx = WasiCtx::builder().stdin(Box::new(stdin)).build().unwrap();
+    let producer = std::thread::spawn(move || {
+        for _ in 0..1024 {
+            pusher.push_blocking([0u8; 1024]).unwrap();
+        }
+    });
+    let r = run(CAT, ctx, |s, i| set_global(s, i, "count_only", wasmtime::Val::I32(1)));
+    producer.join().unwrap();
+    assert_eq!((r.status, r.total), (0, 1024 + 1024 * 1024));
+}
+
+#[test]
+fn sink_receives_every_byte_with_backpressure_on_the_guest() {
+    const SIZE: usize = 10 << 20;
+    let (stdout, sink) = sink(4096);
+    let ctx = WasiCtx::builder().stdout(Box::new(stdout)).build().unwrap();
+    let receiver = std::thread::spawn(move || {
+        let mut got = 0usize;
+        let mut largest = 0usize;
+        while let Some(chunk) = sink.recv_blocking() {
+            got += chunk.len();
+            largest = largest.max(chunk.len());
+        }
+        (got, largest)
+    });
+    let r = run(PRODUCE, ctx, |s, i| set_global(s, i, "size", wasmtime::Val::I64(SIZE as i64)));
+    assert_eq!(r.status, 0);
+    let (got, largest) = receiver.join().unwrap();
+    assert_eq!(got, SIZE);
+    assert!(largest <= 4096, "at most the buffer's capacity waits at a time");
+}
+
+#[test]
+fn dropped_sink_gives_epipe() {
+    let (stdout, sink) = sink(4096);
+    drop(sink);
+    let ctx = WasiCtx::builder().stdout(Box::new(stdout)).build().unwrap();
+    let r = run(PRODUCE, ctx, |s, i| set_global(s, i, "size", wasmtime::Val::I64(100)));
+    assert_eq!(r.status, 200 + wasi_common_compat::Errno::Pipe as i32);
+}
+
+#[test]
+fn wasmtime_wasi_streams_work_in_a_sync_embedding() {
+    // `AsyncReadStream` spawns a tokio task, so it is created in a runtime
+    // context; the guest then runs on this (non-tokio) thread.
+    let data: &'static [u8] = b"through tokio";
+    let stream = wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| {
+        wasmtime_wasi::p2::pipe::AsyncReadStream::new(data)
+    });
+    let stdout = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 16);
+    let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
+        .stdin(Box::new(InputStreamFile::new(Box::new(stream))))
+        .stdout(Box::new(OutputStreamFile::new(Box::new(stdout.clone()))))
+        .build()
+        .unwrap();
+    assert_eq!(run(CAT, ctx, |_, _| {}).status, 0);
+    assert_eq!(&stdout.contents()[..], data);
+}
+
+#[test]
+fn p1_files_serve_preview2_consumers() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        // A channel pipe: the reader waits until the host writes.
+        let (pipe, writer) = wasi_common_compat::pipe::ReadPipe::channel(16);
+        let mut input = FileInputStream::new(Arc::new(pipe));
+        let feeder = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            writer.write_all_async(b"hello p2").await.unwrap();
+        });
+        let got = input.blocking_read(64).await.unwrap();
+        assert_eq!(&got[..], b"hello p2");
+        feeder.await.unwrap();
+        assert!(matches!(input.blocking_read(64).await, Err(StreamError::Closed)));
+
+        // Output through the check_write protocol into a bounded pipe.
+        let (pipe, reader) = wasi_common_compat::pipe::WritePipe::channel(8);
+        let file: Arc<dyn WasiFile> = Arc::new(pipe);
+        let mut output = FileOutputStream::new(file);
+        let drain = tokio::spawn(async move {
+            let mut all = Vec::new();
+            let mut buf = [0u8; 4];
+            loop {
+                let n = reader.read_async(&mut buf).await;
+                if n == 0 {
+                    break all;
+                }
+                all.extend_from_slice(&buf[..n]);
+            }
+        });
+        output.blocking_write_and_flush(Bytes::from_static(b"0123456789abcdef")).await.unwrap();
+        drop(output);
+        assert_eq!(drain.await.unwrap(), b"0123456789abcdef");
+    });
+}
