@@ -23,9 +23,7 @@ use std::any::Any;
 use std::io::{IoSlice, IoSliceMut, SeekFrom};
 use std::num::NonZeroU64;
 use std::time::UNIX_EPOCH;
-use wasi_common_compat::{
-    Advice, Error, FdFlags, FileType, Filestat, Pollable, Result, SystemTimeSpec, WasiFile,
-};
+use wasi_common_compat::{Advice, Error, FdFlags, FileType, Filestat, Pollable, Result, SystemTimeSpec, WasiFile};
 
 /// A host file (any non-directory) opened through cap-std. See the module
 /// docs for how it waits.
@@ -255,7 +253,12 @@ impl WasiFile for File {
         if !offset_ok {
             return Err(Error::inval());
         }
-        Ok(rustix::fs::fadvise(self.fd(), offset, NonZeroU64::new(len), rustix_advice(advice))?)
+        Ok(rustix::fs::fadvise(
+            self.fd(),
+            offset,
+            NonZeroU64::new(len),
+            rustix_advice(advice),
+        )?)
     }
 
     /// `fallocate(mode 0)`: reserves the range and grows the file to
@@ -333,4 +336,3 @@ impl WasiFile for File {
         }
     }
 }
-

@@ -11,9 +11,7 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut};
-use wasi_common_compat::{
-    Error, FdFlags, FileType, Filestat, Pollable, Result, RiFlags, RoFlags, SdFlags, WasiFile,
-};
+use wasi_common_compat::{Error, FdFlags, FileType, Filestat, Pollable, Result, RiFlags, RoFlags, SdFlags, WasiFile};
 
 /// A listening TCP socket handed to the guest.
 #[derive(Debug)]
@@ -155,7 +153,10 @@ fn remaining<'a>(bufs: &'a mut [IoSliceMut<'_>], mut skip: usize) -> Vec<IoSlice
 
 /// Waits (in `poll(2)`, no timeout) until `fd` is readable or hung up.
 fn wait_readable(fd: BorrowedFd<'_>) -> Result<()> {
-    let mut fds = [rustix::event::PollFd::from_borrowed_fd(fd, rustix::event::PollFlags::IN)];
+    let mut fds = [rustix::event::PollFd::from_borrowed_fd(
+        fd,
+        rustix::event::PollFlags::IN,
+    )];
     no_intr(|| rustix::event::poll(&mut fds, None)).map(drop)
 }
 

@@ -97,9 +97,7 @@ fn strip_trailing_slashes(path: &str) -> &str {
 fn cap_time(t: Option<SystemTimeSpec>) -> Option<cap_fs_ext::SystemTimeSpec> {
     t.map(|t| match t {
         SystemTimeSpec::SymbolicNow => cap_fs_ext::SystemTimeSpec::SymbolicNow,
-        SystemTimeSpec::Absolute(t) => {
-            cap_fs_ext::SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(t))
-        }
+        SystemTimeSpec::Absolute(t) => cap_fs_ext::SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(t)),
     })
 }
 
