@@ -55,12 +55,25 @@ struct RunArgs {
     #[arg(long = "tcplisten", value_name = "ADDR")]
     tcplisten: Vec<String>,
 
+    /// How the guest's stdin/stdout/stderr are served: `os` gives it the
+    /// process's descriptors; `p2` serves them through wasmtime-wasi's
+    /// preview2 stdio streams over the p1-to-p2 bridge (to check that a
+    /// module behaves the same on the new stream backends).
+    #[arg(long, value_enum, default_value_t = StdioMode::Os)]
+    stdio: StdioMode,
+
     /// The module to run.
     module: PathBuf,
 
     /// Arguments for the guest (argv[1..]; argv[0] is the module path as given).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StdioMode {
+    Os,
+    P2,
 }
 
 fn main() -> ExitCode {
@@ -84,7 +97,10 @@ fn split_dir(spec: &str) -> (String, String) {
 }
 
 fn build_ctx(args: &RunArgs) -> Result<wasi_common_compat::WasiCtx> {
-    let mut b = WasiCtxBuilder::new().inherit_stdio();
+    let mut b = match args.stdio {
+        StdioMode::Os => WasiCtxBuilder::new().inherit_stdio(),
+        StdioMode::P2 => p2_stdio(WasiCtxBuilder::new()),
+    };
     let argv0 = args.module.to_string_lossy().into_owned();
     b = b.arg(&argv0)?.args(&args.args)?;
     if args.inherit_env {
@@ -110,6 +126,19 @@ fn build_ctx(args: &RunArgs) -> Result<wasi_common_compat::WasiCtx> {
         b = b.preopened_socket(l)?;
     }
     Ok(b.build()?)
+}
+
+/// Stdio through wasmtime-wasi's preview2 streams and the bridge. A stream
+/// on a terminal reports a character device, anything else a pipe.
+fn p2_stdio(b: WasiCtxBuilder) -> WasiCtxBuilder {
+    use wasi_common_compat::FileType;
+    use wasi_common_compat_p1_to_p2::{InputStreamFile, OutputStreamFile};
+    use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
+    let kind = |tty: bool| if tty { FileType::CharacterDevice } else { FileType::Unknown };
+    let (i, o, e) = (wasmtime_wasi::cli::stdin(), wasmtime_wasi::cli::stdout(), wasmtime_wasi::cli::stderr());
+    b.stdin(Box::new(InputStreamFile::new(i.p2_stream()).with_filetype(kind(i.is_terminal()))))
+        .stdout(Box::new(OutputStreamFile::new(o.p2_stream()).with_filetype(kind(o.is_terminal()))))
+        .stderr(Box::new(OutputStreamFile::new(e.p2_stream()).with_filetype(kind(e.is_terminal()))))
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
