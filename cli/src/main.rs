@@ -62,12 +62,24 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = StdioMode::Os)]
     stdio: StdioMode,
 
+    /// How the guest is driven: `sync` (the poll(2) backend, a blocking
+    /// call) or `tokio` (an async store on a tokio runtime, waits through
+    /// tokio).
+    #[arg(long, value_enum, default_value_t = Runtime::Sync)]
+    runtime: Runtime,
+
     /// The module to run.
     module: PathBuf,
 
     /// Arguments for the guest (argv[1..]; argv[0] is the module path as given).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Runtime {
+    Sync,
+    Tokio,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,9 +109,13 @@ fn split_dir(spec: &str) -> (String, String) {
 }
 
 fn build_ctx(args: &RunArgs) -> Result<wasi_common_compat::WasiCtx> {
+    let base = match args.runtime {
+        Runtime::Sync => WasiCtxBuilder::new(),
+        Runtime::Tokio => wasi_common_compat_tokio::builder(),
+    };
     let mut b = match args.stdio {
-        StdioMode::Os => WasiCtxBuilder::new().inherit_stdio(),
-        StdioMode::P2 => p2_stdio(WasiCtxBuilder::new()),
+        StdioMode::Os => base.inherit_stdio(),
+        StdioMode::P2 => p2_stdio(base),
     };
     let argv0 = args.module.to_string_lossy().into_owned();
     b = b.arg(&argv0)?.args(&args.args)?;
@@ -142,20 +158,28 @@ fn p2_stdio(b: WasiCtxBuilder) -> WasiCtxBuilder {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let config = Config::new();
-    let engine = Engine::new(&config)?;
+    let engine = Engine::new(&Config::new())?;
     let module = Module::from_file(&engine, &args.module)
         .with_context(|| format!("failed to load {}", args.module.display()))?;
-    let ctx = build_ctx(&args)?;
     let mut linker: Linker<wasi_common_compat::WasiCtx> = Linker::new(&engine);
-    wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
-    let mut store = Store::new(&engine, ctx);
-    let instance = linker.instantiate(&mut store, &module)?;
-    let Some(start) = instance.get_func(&mut store, "_start") else {
-        bail!("the module exports no `_start` function (is it a preview1 command?)");
+    let result = match args.runtime {
+        Runtime::Sync => {
+            wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
+            let mut store = Store::new(&engine, build_ctx(&args)?);
+            let instance = linker.instantiate(&mut store, &module)?;
+            start_func(&mut store, &instance)?.call(&mut store, ())
+        }
+        Runtime::Tokio => {
+            wasi_common_compat_tokio::add_to_linker(&mut linker, |cx| cx)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async {
+                let mut store = Store::new(&engine, build_ctx(&args)?);
+                let instance = linker.instantiate_async(&mut store, &module).await?;
+                start_func(&mut store, &instance)?.call_async(&mut store, ()).await
+            })
+        }
     };
-    let start = start.typed::<(), ()>(&store)?;
-    match start.call(&mut store, ()) {
+    match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => match e.downcast_ref::<I32Exit>() {
             Some(I32Exit(status)) => Ok(exit_code(*status)),
@@ -165,6 +189,16 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             }
         },
     }
+}
+
+fn start_func(
+    store: &mut Store<wasi_common_compat::WasiCtx>,
+    instance: &wasmtime::Instance,
+) -> Result<wasmtime::TypedFunc<(), ()>> {
+    let Some(start) = instance.get_func(&mut *store, "_start") else {
+        bail!("the module exports no `_start` function (is it a preview1 command?)");
+    };
+    start.typed::<(), ()>(&*store)
 }
 
 /// The process status for a guest's exit status (the OS keeps the low 8 bits).

@@ -227,7 +227,7 @@ pub fn add_to_linker_sync<T: 'static>(
 }
 
 /// Defines `wasi_snapshot_preview1` and `wasi_unstable` in `linker` for
-/// async stores (`Config::async_support(true)`, `call_async`): a call that
+/// async calls (`instantiate_async`, `call_async`): a call that
 /// waits (a read on an empty pipe, a sleep) suspends the guest instead of
 /// blocking the thread, given a scheduler that waits asynchronously (the
 /// `tokio-impl` backend's).
