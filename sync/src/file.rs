@@ -90,36 +90,63 @@ pub(crate) fn no_intr<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> Res
     }
 }
 
-/// The host's `O_SYNC`-family bits that the preview1 flags in `f` ask for.
-fn sync_oflags(f: FdFlags) -> OFlags {
+/// Linux's open-flag bit for data integrity (`O_DSYNC`) and the one that
+/// adds file integrity (`__O_SYNC`); `O_SYNC` is both, and `O_RSYNC` is
+/// `O_SYNC`. rustix's linux_raw backend defines `OFlags::DSYNC` as `O_SYNC`,
+/// which would turn a guest's `DSYNC` into `SYNC` and make the two
+/// indistinguishable in `F_GETFL`, so the bits are spelled out here (values
+/// from the kernel's `asm/fcntl.h` of each architecture).
+#[cfg(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "mips32r6",
+    target_arch = "mips64r6"
+))]
+const SYNC_BITS: (u32, u32) = (0x0010, 0x4000);
+#[cfg(any(target_arch = "sparc", target_arch = "sparc64"))]
+const SYNC_BITS: (u32, u32) = (0x2000, 0x80_0000);
+#[cfg(not(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "mips32r6",
+    target_arch = "mips64r6",
+    target_arch = "sparc",
+    target_arch = "sparc64"
+)))]
+const SYNC_BITS: (u32, u32) = (0o1_0000, 0o400_0000);
+
+/// `O_DSYNC`.
+const O_DSYNC: OFlags = OFlags::from_bits_retain(SYNC_BITS.0);
+/// `__O_SYNC` (with [`O_DSYNC`] it makes `O_SYNC`).
+const O_FILE_SYNC: OFlags = OFlags::from_bits_retain(SYNC_BITS.1);
+
+/// The host open flags that preview1's `DSYNC`, `RSYNC` and `SYNC` in `f`
+/// ask for. Linux has no separate read-integrity mode (`O_RSYNC` is
+/// `O_SYNC`), so `RSYNC` gets full file integrity, as it would from C.
+pub(crate) fn host_sync_flags(f: FdFlags) -> OFlags {
     let mut o = OFlags::empty();
     if f.contains(FdFlags::DSYNC) {
-        o |= OFlags::DSYNC;
+        o |= O_DSYNC;
     }
-    if f.contains(FdFlags::RSYNC) {
-        o |= OFlags::RSYNC;
-    }
-    if f.contains(FdFlags::SYNC) {
-        o |= OFlags::SYNC;
+    if f.intersects(FdFlags::SYNC | FdFlags::RSYNC) {
+        o |= O_DSYNC | O_FILE_SYNC;
     }
     o
 }
 
-/// The bits of a host `F_GETFL` result that preview1 has flags for.
+/// The preview1 flags of a host `F_GETFL` result. A file opened with `SYNC`
+/// (or `RSYNC`) reports `DSYNC | RSYNC | SYNC`: the host holds `O_SYNC`,
+/// which is all three on Linux.
 fn fdflags_of(fl: OFlags) -> FdFlags {
     let mut f = FdFlags::empty();
-    // On Linux `O_SYNC` includes the `O_DSYNC` bit and `O_RSYNC` equals
-    // `O_SYNC`, so a file opened with `SYNC` also reports `DSYNC` and `RSYNC`
-    // (which it honours: file integrity implies data integrity).
-    for (host, wasi) in [
-        (OFlags::APPEND, FdFlags::APPEND),
-        (OFlags::DSYNC, FdFlags::DSYNC),
-        (OFlags::RSYNC, FdFlags::RSYNC),
-        (OFlags::SYNC, FdFlags::SYNC),
-    ] {
-        if !host.is_empty() && fl.contains(host) {
-            f |= wasi;
-        }
+    if fl.contains(OFlags::APPEND) {
+        f |= FdFlags::APPEND;
+    }
+    if fl.contains(O_DSYNC) {
+        f |= FdFlags::DSYNC;
+    }
+    if fl.contains(O_FILE_SYNC) {
+        f |= FdFlags::RSYNC | FdFlags::SYNC;
     }
     f
 }
@@ -217,8 +244,7 @@ impl WasiFile for File {
     /// Errors: `ENOTSUP` (a change of `DSYNC`, `RSYNC` or `SYNC`), `EBADF`.
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
         let fl = rustix::fs::fcntl_getfl(self.fd())?;
-        let sync_bits = OFlags::DSYNC | OFlags::RSYNC | OFlags::SYNC;
-        if fl & sync_bits != sync_oflags(flags) {
+        if fl & (O_DSYNC | O_FILE_SYNC) != host_sync_flags(flags) {
             return Err(Error::notsup().context("sync flags cannot change after open"));
         }
         let mut want = fl;

@@ -78,7 +78,9 @@ impl WasiFile for TcpListener {
         Err(Error::errno(wasi_common_compat::Errno::Notconn))
     }
 
-    /// `shutdown` on a listener. Errors: `ENOTCONN` (always on Linux).
+    /// `shutdown` on a listener, with the host's answer (which varies by
+    /// kernel: shutting down the read side may stop the listener).
+    /// Errors: `ENOTCONN` (where the host refuses), `EINVAL` (no direction).
     fn sock_shutdown(&self, how: SdFlags) -> Result<()> {
         shutdown(self.0.as_fd(), how)
     }

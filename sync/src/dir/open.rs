@@ -6,6 +6,8 @@
 //!   flags rather than through cap-std's builder, which (like std's) refuses
 //!   `O_CREAT` on a descriptor not open for writing and turns `APPEND` into
 //!   write access; POSIX allows both (`open(path, O_RDONLY | O_CREAT)`).
+//!   The sync flags are raw bits too (see [`crate::file`]: cap-std's `dsync`
+//!   would set `O_SYNC`).
 //! - A guest that asks for neither reading nor writing (rights that need
 //!   neither, e.g. only `fd_filestat_get`) gets a read-only descriptor.
 //! - Non-directories are opened with `O_NONBLOCK`, so that opening a FIFO
@@ -16,7 +18,7 @@
 //!   of waiting.
 
 use super::{Dir, host_err};
-use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt};
+use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
 use cap_std::fs::OpenOptionsExt;
 use rustix::fs::OFlags as HostFlags;
 use wasi_common_compat::{Error, FdFlags, FileType, OFlags, OpenOptions, OpenResult, Result};
@@ -76,6 +78,7 @@ fn host_options(opts: &OpenOptions) -> cap_std::fs::OpenOptions {
     if opts.fdflags.contains(FdFlags::APPEND) {
         raw |= HostFlags::APPEND;
     }
+    raw |= crate::file::host_sync_flags(opts.fdflags);
     let mut o = cap_std::fs::OpenOptions::new();
     o.read(opts.read || !opts.write)
         .write(opts.write)
@@ -84,10 +87,7 @@ fn host_options(opts: &OpenOptions) -> cap_std::fs::OpenOptions {
         } else {
             FollowSymlinks::No
         })
-        .maybe_dir(true)
-        .sync(opts.fdflags.contains(FdFlags::SYNC))
-        .dsync(opts.fdflags.contains(FdFlags::DSYNC))
-        .rsync(opts.fdflags.contains(FdFlags::RSYNC));
+        .maybe_dir(true);
     // The raw bits of `OFlags` are the host's `int` open flags.
     o.custom_flags(raw.bits() as i32);
     o

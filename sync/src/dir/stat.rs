@@ -36,7 +36,12 @@ pub(super) fn read_dir(dir: &cap_std::fs::Dir) -> Result<Vec<ReaddirEntity>> {
 
 /// `fstatat(path)` beneath `dir`, following a final symlink if `follow`.
 pub(super) fn path_filestat(dir: &cap_std::fs::Dir, path: &str, follow: bool) -> Result<Filestat> {
-    let md = if follow {
+    // cap-std's no-follow stat of a single component goes through Rust's
+    // `Path::components`, which drops a trailing slash ("file/" would stat
+    // the file). On Linux a trailing slash means the path must resolve, final
+    // symlink followed, to a directory; the following stat keeps the slash
+    // and gives exactly that (ENOTDIR otherwise).
+    let md = if follow || super::has_trailing_slash(path) {
         dir.metadata(path)
     } else {
         dir.symlink_metadata(path)
