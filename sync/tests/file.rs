@@ -17,6 +17,17 @@ fn cursor_io_seek_and_ready_bytes() {
     let fx = Fixture::new();
     let f = created(&fx, "f");
     assert_eq!(f.get_filetype().expect("type"), FileType::RegularFile);
+    let host_flags = rustix::fs::fcntl_getfl(
+        f.as_any()
+            .downcast_ref::<wasi_common_compat_sync::File>()
+            .expect("a host file")
+            .as_cap_std(),
+    )
+    .expect("F_GETFL");
+    assert!(
+        !host_flags.contains(rustix::fs::OFlags::NONBLOCK),
+        "regular files block as usual"
+    );
     assert!(matches!(f.pollable(), Pollable::Always));
     assert!(!f.isatty());
     let n = f

@@ -103,6 +103,11 @@ fn symlinks_to_outside_cannot_be_followed() {
             "opendir {link}"
         );
     }
+    // A dangling link whose target would be outside creates nothing there.
+    d.symlink("../outside/created", "dangling").expect("dangling symlink");
+    let create = with(read_write(), OFlags::CREATE);
+    assert_eq!(open_errno(d, "dangling", create), Errno::Perm);
+    assert_eq!(open_errno(d, "dangling", nofollow(create)), Errno::Loop);
     // The link text is readable; removing a link removes only the link.
     assert_eq!(
         d.read_link("rel").expect("readlink"),

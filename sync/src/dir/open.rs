@@ -13,9 +13,9 @@
 //! - Non-directories are opened with `O_NONBLOCK`, so that opening a FIFO
 //!   never waits for the other end and reading or writing one never blocks
 //!   the thread (the file waits through the scheduler instead; see
-//!   [`crate::file`]). On regular files the flag has no effect. Opening a FIFO
-//!   for writing while no reader has it open therefore gives `ENXIO` instead
-//!   of waiting.
+//!   [`crate::file`]). Regular files have the flag cleared again after the
+//!   open. Opening a FIFO for writing while no reader has it open therefore
+//!   gives `ENXIO` instead of waiting.
 
 use super::{Dir, host_err};
 use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
@@ -30,7 +30,14 @@ pub(super) fn open(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Re
     }
     let file = dir.open_with(path, &host_options(opts)).map_err(host_err)?;
     let st = rustix::fs::fstat(&file)?;
-    if crate::filetype_from_mode(st.st_mode) == FileType::Directory {
+    let filetype = crate::filetype_from_mode(st.st_mode);
+    if matches!(filetype, FileType::RegularFile | FileType::BlockDevice) {
+        // O_NONBLOCK was for FIFOs and devices; a file keeps plain POSIX
+        // semantics (some network and FUSE filesystems do honour the flag).
+        let fl = rustix::fs::fcntl_getfl(&file)?;
+        rustix::fs::fcntl_setfl(&file, fl - HostFlags::NONBLOCK)?;
+    }
+    if filetype == FileType::Directory {
         // The host refuses a directory for writing itself (EISDIR); this
         // keeps the rule whatever the flags were.
         if opts.write {
