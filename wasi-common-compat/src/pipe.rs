@@ -76,9 +76,7 @@ impl Buffer {
         let n = {
             let mut s = lock(&self.state);
             if s.data.is_empty() {
-                return if s.write_closed {
-                    Ok(0)
-                } else if bufs.iter().all(|b| b.is_empty()) {
+                return if s.write_closed || bufs.iter().all(|b| b.is_empty()) {
                     Ok(0)
                 } else {
                     Err(Error::again())

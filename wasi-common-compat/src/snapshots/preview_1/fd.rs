@@ -240,7 +240,8 @@ pub(crate) async fn pread(
         Entry::File(f) => f,
         Entry::Dir(_) => return Err(Error::isdir()),
     };
-    f.rights().require(Rights::FD_READ | Rights::FD_SEEK)?;
+    f.rights().require(Rights::FD_READ)?;
+    require_position(&f, Rights::FD_SEEK)?;
     let n = retry(ctx, &f, Interest::READ, || {
         read_into_guest(mem, iovs, |bufs| f.file().read_vectored_at(bufs, offset))
     })
@@ -274,7 +275,8 @@ pub(crate) async fn pwrite(
     offset: Filesize,
 ) -> Result<Size> {
     let f = io_file(ctx, fd)?;
-    f.rights().require(Rights::FD_WRITE | Rights::FD_SEEK)?;
+    f.rights().require(Rights::FD_WRITE)?;
+    require_position(&f, Rights::FD_SEEK)?;
     let n = write_all_chunks(ctx, &f, mem, iovs, Some(offset)).await?;
     conv::size(n)
 }
@@ -427,10 +429,22 @@ pub(crate) fn seek(ctx: &WasiCtx, fd: u32, offset: i64, whence: Whence) -> Resul
     } else {
         Rights::FD_SEEK
     };
-    if !f.rights().base().intersects(need | Rights::FD_SEEK) {
-        return Err(Error::notcapable());
-    }
+    require_position(&f, need | Rights::FD_SEEK)?;
     f.file().seek(conv::seek_from(offset, whence)?)
+}
+
+/// Checks that `f` holds one of the position rights in `any`. A stream
+/// (pipe, socket, terminal: anything but a regular file or block device)
+/// never has them, because it has no position at all: it gets `ESPIPE`, as
+/// `lseek`/`pread` give on a pipe, rather than `ENOTCAPABLE`.
+fn require_position(f: &FileEntry, any: Rights) -> Result<()> {
+    if f.rights().base().intersects(any) {
+        return Ok(());
+    }
+    match f.file().get_filetype()? {
+        FileType::RegularFile | FileType::BlockDevice => Err(Error::notcapable()),
+        _ => Err(Error::spipe()),
+    }
 }
 
 /// `fd_tell(fd) -> offset`, like `lseek(fd, 0, SEEK_CUR)`.
@@ -441,8 +455,6 @@ pub(crate) fn tell(ctx: &WasiCtx, fd: u32) -> Result<Filesize> {
         Entry::File(f) => f,
         Entry::Dir(_) => return Err(Error::badf()),
     };
-    if !f.rights().base().intersects(Rights::FD_TELL | Rights::FD_SEEK) {
-        return Err(Error::notcapable());
-    }
+    require_position(&f, Rights::FD_TELL | Rights::FD_SEEK)?;
     f.file().seek(std::io::SeekFrom::Current(0))
 }

@@ -19,6 +19,14 @@ fn socket(ctx: &WasiCtx, fd: u32) -> Result<Arc<FileEntry>> {
     }
 }
 
+/// `ENOTSOCK` unless `f` is a socket.
+fn require_socket(f: &FileEntry) -> Result<()> {
+    match f.file().get_filetype()? {
+        crate::FileType::SocketStream | crate::FileType::SocketDgram => Ok(()),
+        _ => Err(Error::notsock()),
+    }
+}
+
 /// `sock_accept(fd, flags) -> fd`, like `accept4`: takes a pending
 /// connection from a listening socket, waiting for one unless the listener
 /// is non-blocking. The new socket is non-blocking if `flags` says so.
@@ -27,6 +35,8 @@ fn socket(ctx: &WasiCtx, fd: u32) -> Result<Arc<FileEntry>> {
 /// than `nonblock`, or not listening), `EMFILE`.
 pub(crate) async fn accept(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result<u32> {
     let l = socket(ctx, fd)?;
+    // As in `shutdown`: a non-socket is `ENOTSOCK` whatever its rights.
+    require_socket(&l)?;
     l.rights().require(Rights::SOCK_ACCEPT)?;
     if !(flags - FdFlags::NONBLOCK).is_empty() {
         return Err(Error::inval());
@@ -102,12 +112,7 @@ pub(crate) fn shutdown(ctx: &WasiCtx, fd: u32, how: Sdflags) -> Result<()> {
         return Err(Error::inval());
     }
     // A non-socket reports ENOTSOCK before a missing right is considered.
-    if !matches!(
-        s.file().get_filetype()?,
-        crate::FileType::SocketStream | crate::FileType::SocketDgram
-    ) {
-        return Err(Error::notsock());
-    }
+    require_socket(&s)?;
     s.rights().require(Rights::SOCK_SHUTDOWN)?;
     s.file().sock_shutdown(how)
 }

@@ -1,0 +1,210 @@
+//! Builds the guest programs in `guests/` for `wasm32-wasip1` and generates:
+//!
+//! - `$OUT_DIR/guests.rs` (included by the library): `GUESTS`, the names
+//!   of all guest programs, and `GUEST_DIR`, where their `.wasm` files are;
+//! - `$OUT_DIR/coverage.rs` (included by the test suite): one reference per
+//!   guest to the `COVERED` constant of the test module of the same name, so
+//!   a guest without a test makes the suite fail to compile.
+//!
+//! The guests are a separate cargo workspace, built by a nested
+//! `cargo build --release --target wasm32-wasip1` into `<target>/guests`.
+
+use std::env;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip1";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let guests_dir = manifest_dir.join("guests");
+    for p in ["src", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", guests_dir.join(p).display());
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+
+    let names = guest_names(&guests_dir.join("src/bin"));
+    let target_dir = target_dir(&out_dir).join("guests");
+    check_target_installed();
+    build_guests(&guests_dir, &target_dir);
+
+    let wasm_dir = target_dir.join(TARGET).join("release");
+    for n in &names {
+        let wasm = wasm_dir.join(format!("{n}.wasm"));
+        if !wasm.is_file() {
+            panic!("the guest build succeeded but {} is missing", wasm.display());
+        }
+    }
+    write_generated(&out_dir, &names, &wasm_dir);
+}
+
+/// The stems of `guests/src/bin/*.rs`, sorted.
+fn guest_names(bin_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(bin_dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", bin_dir.display()))
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    for n in &names {
+        let ok = n.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            panic!("guest program name {n:?} must be a lowercase Rust identifier (<group>_<topic>)");
+        }
+    }
+    names
+}
+
+/// The workspace's target directory: `CARGO_TARGET_DIR` if set, else the
+/// ancestor of `OUT_DIR` above the profile directory
+/// (`<target>[/<triple>]/<profile>/build/<pkg>-<hash>/out`).
+fn target_dir(out_dir: &Path) -> PathBuf {
+    if let Some(t) = env::var_os("CARGO_TARGET_DIR") {
+        let t = PathBuf::from(t);
+        return if t.is_absolute() {
+            t
+        } else {
+            env::current_dir().expect("a current directory").join(t)
+        };
+    }
+    let profile_dir = out_dir
+        .ancestors()
+        .find(|a| a.parent().and_then(Path::file_name) == Some("build".as_ref()))
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .unwrap_or_else(|| panic!("OUT_DIR {} is not under <target>/<profile>/build", out_dir.display()));
+    let parent = profile_dir.parent().unwrap_or(profile_dir);
+    // With `--target <triple>` the profile directory sits one level lower.
+    let triple = env::var_os("TARGET");
+    if triple.is_some() && parent.file_name() == triple.as_deref() {
+        parent.parent().unwrap_or(parent).to_path_buf()
+    } else {
+        parent.to_path_buf()
+    }
+}
+
+fn rustc() -> OsString {
+    env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())
+}
+
+/// Fails with a clear message if the standard library for the target is
+/// missing.
+fn check_target_installed() {
+    let out = Command::new(rustc())
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run rustc: {e}"));
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let lib = sysroot.join("lib/rustlib").join(TARGET);
+    if !lib.is_dir() {
+        panic!(
+            "\n\nThe Rust target `{TARGET}` is not installed ({} is missing).\n\
+             The guest programs of the test suite need it: run `bash scripts/setup.sh`\n\
+             (it runs `rustup target add wasm32-wasip1 wasm32-wasip1-threads`).\n",
+            lib.display()
+        );
+    }
+}
+
+/// Runs the nested cargo build of the guests.
+fn build_guests(guests_dir: &Path, target_dir: &Path) {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .arg("--release")
+        .args(["--target", TARGET])
+        .arg("--manifest-path")
+        .arg(guests_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        // The guests have no dependencies: nothing to fetch.
+        .arg("--offline");
+    // The jobserver (CARGO_MAKEFLAGS) and the toolchain (RUSTC, RUSTUP_TOOLCHAIN)
+    // pass through. Settings meant for the host build must not reach the wasm build:
+    // host rustflags (e.g. `-C target-cpu=native`), clippy's rustc wrapper
+    // when this runs under `cargo clippy`, the outer build's target.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "CARGO_ENCODED_RUSTDOCFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_PROFILE_RELEASE_LTO",
+        "CARGO_PROFILE_RELEASE_DEBUG",
+        "CARGO_PROFILE_RELEASE_PANIC",
+        "__CARGO_FIX_PLZ",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, _) in env::vars_os() {
+        if let Some(k) = k.to_str()
+            && k.starts_with("CARGO_TARGET_WASM32")
+            && k.ends_with("RUSTFLAGS")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the guests: {e}"));
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `std`") {
+            "\nhint: run `bash scripts/setup.sh` to install the wasm targets\n"
+        } else {
+            ""
+        };
+        panic!(
+            "building the guest programs failed ({}):\n{}{}{hint}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            stderr
+        );
+    }
+}
+
+fn write_generated(out_dir: &Path, names: &[String], wasm_dir: &Path) {
+    let mut guests = String::new();
+    guests.push_str("/// The guest programs (`tests/guests/src/bin/*.rs`), sorted by name.\n");
+    guests.push_str("pub const GUESTS: &[&str] = &[\n");
+    for n in names {
+        writeln!(guests, "    {n:?},").expect("writing to a String");
+    }
+    guests.push_str("];\n\n/// Where the guests' `.wasm` files are.\n");
+    writeln!(
+        guests,
+        "pub const GUEST_DIR: &str = {:?};",
+        wasm_dir.display().to_string()
+    )
+    .expect("writing to a String");
+    write_if_changed(&out_dir.join("guests.rs"), &guests);
+
+    let mut cov = String::new();
+    cov.push_str(
+        "// Generated by tests/build.rs: every guest program must have a test module of\n\
+         // the same name (made with `guest_test!`) somewhere in the suite. A compile\n\
+         // error here (\"could not find `<guest>`\") names a guest nobody runs.\n",
+    );
+    for n in names {
+        writeln!(cov, "const _: () = crate::{n}::COVERED;").expect("writing to a String");
+    }
+    write_if_changed(&out_dir.join("coverage.rs"), &cov);
+}
+
+fn write_if_changed(path: &Path, content: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(content) {
+        std::fs::write(path, content).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+}

@@ -1,0 +1,684 @@
+//! The harness of the guest test suite.
+//!
+//! The build script compiles the guest programs in `guests/` for
+//! `wasm32-wasip1`; [`GUESTS`] lists them and [`guest_path`] finds their
+//! `.wasm` files. A [`Run`] executes one module (a guest, or WAT text)
+//! in-process against a [`Backend`] with the arguments, environment,
+//! preopened directories, stdin and sockets it is given, captures stdout and
+//! stderr, and returns an [`Outcome`]: the exit status (0 when `_start`
+//! returns, the `proc_exit` status, or the trap) and the captured bytes.
+//! A [`Session`] instantiates a module without running it, for calling
+//! imports one by one through the real ABI and inspecting guest memory.
+//!
+//! Tests run on every backend: [`guest_test!`] and [`per_backend!`] expand
+//! one `#[test]` per [`Backend`] variant. Adding a variant fails to compile
+//! until [`per_backend!`] lists it too.
+//!
+//! A run that takes longer than its timeout (30 s by default) is stopped:
+//! waiting WASI calls are woken through the context's exit, running wasm is
+//! interrupted at the next epoch tick, and the status is
+//! [`Status::TimedOut`].
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+use std::fmt;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use wasi_common_compat::pipe::{PipeWriter, ReadPipe, WritePipe};
+use wasi_common_compat::{I32Exit, WasiCtx};
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, Store, UpdateDeadline, Val};
+
+include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+
+/// The `.wasm` file of the guest program `name` (one of [`GUESTS`]).
+///
+/// # Panics
+/// If `name` is not a guest program: a test naming a guest that does not
+/// exist is a bug in the test.
+pub fn guest_path(name: &str) -> PathBuf {
+    if !GUESTS.contains(&name) {
+        panic!("no guest program named {name:?}; the guests are {GUESTS:?}");
+    }
+    Path::new(GUEST_DIR).join(format!("{name}.wasm"))
+}
+
+/// A host implementation the suite runs guests against.
+///
+/// Adding a variant: implement it in [`Run::exec`] and [`Session`], then add
+/// it to [`Backend::ALL`] and to [`per_backend!`] (which refuses to compile
+/// until it is listed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// `wasi-common-compat-sync`: OS files, directories and sockets through
+    /// cap-std, the `poll(2)` scheduler, `add_to_linker_sync`.
+    Sync,
+}
+
+impl Backend {
+    /// Every backend.
+    pub const ALL: &[Backend] = &[Backend::Sync];
+
+    /// A short lowercase name (the test function's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sync => "sync",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Expands one `#[test]` per [`Backend`] inside a module `$name`:
+/// `per_backend!(name, |backend| { ... })`.
+#[macro_export]
+macro_rules! per_backend {
+    ($(#[$attr:meta])* $name:ident, |$backend:ident| $body:block) => {
+        $(#[$attr])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($backend: $crate::Backend) $body
+
+            #[test]
+            fn sync() {
+                body($crate::Backend::Sync)
+            }
+
+            // Fails to compile when a backend is added but not listed above.
+            const _: fn($crate::Backend) = |b| match b {
+                $crate::Backend::Sync => {}
+            };
+        }
+    };
+}
+
+/// The tests of guest program `$guest`: a public module of that name (the
+/// build-time coverage check refers to its `COVERED`) with one `#[test]`
+/// per backend, each running `$body` with `$run`, a [`Run`] of the guest on
+/// that backend (and `$backend`, the backend, if named):
+/// `guest_test!(fd_seek, |run| { ... })`, `guest_test!(x, |run, backend| { ... })`.
+#[macro_export]
+macro_rules! guest_test {
+    ($guest:ident, |$run:ident| $body:block) => {
+        $crate::guest_test!($guest, |$run, _backend| $body);
+    };
+    ($guest:ident, |$run:ident, $backend:ident| $body:block) => {
+        pub mod $guest {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// Marks guest `$guest` as run by a test (see the coverage check).
+            pub const COVERED: () = ();
+
+            $crate::per_backend!(tests, |$backend| {
+                let $run = $crate::Run::guest(stringify!($guest), $backend);
+                $body
+            });
+        }
+    };
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// `_start` returned (0) or the guest called `proc_exit` (its status).
+    Exit(i32),
+    /// The guest trapped (the message includes the wasm backtrace).
+    Trap(String),
+    /// The run was stopped after its timeout.
+    TimedOut,
+}
+
+/// The result of a [`Run`].
+pub struct Outcome {
+    /// How the run ended.
+    pub status: Status,
+    /// Everything the guest wrote to fd 1.
+    pub stdout: Vec<u8>,
+    /// Everything the guest wrote to fd 2.
+    pub stderr: Vec<u8>,
+    /// The `/sandbox` directory, kept until the outcome is dropped.
+    pub sandbox: Option<tempfile::TempDir>,
+}
+
+impl Outcome {
+    /// stdout as text (lossy).
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as text (lossy).
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Panics, showing the output, unless the status is `Exit(code)`.
+    #[track_caller]
+    pub fn assert_exit(&self, code: i32) -> &Self {
+        if self.status != Status::Exit(code) {
+            panic!("expected exit status {code}, got {:?}\n{self}", self.status);
+        }
+        self
+    }
+
+    /// Panics, showing the output, unless stdout is exactly `expected`.
+    #[track_caller]
+    pub fn assert_stdout(&self, expected: &str) -> &Self {
+        if self.stdout != expected.as_bytes() {
+            panic!("stdout differs\n--- expected stdout:\n{expected}\n{self}");
+        }
+        self
+    }
+
+    /// Panics, showing the output, unless stderr is exactly `expected`.
+    #[track_caller]
+    pub fn assert_stderr(&self, expected: &str) -> &Self {
+        if self.stderr != expected.as_bytes() {
+            panic!("stderr differs\n--- expected stderr:\n{expected}\n{self}");
+        }
+        self
+    }
+
+    /// Panics unless the guest exited 0 having printed exactly these
+    /// sections (`- name` lines) and then `done`, with nothing on stderr.
+    #[track_caller]
+    pub fn assert_sections(&self, sections: &[&str]) -> &Self {
+        let mut expected: String = sections.iter().map(|s| format!("- {s}\n")).collect();
+        expected.push_str("done\n");
+        self.assert_exit(0).assert_stdout(&expected).assert_stderr("")
+    }
+
+    /// Panics unless the guest trapped.
+    #[track_caller]
+    pub fn assert_trap(&self) -> &str {
+        match &self.status {
+            Status::Trap(msg) => msg,
+            other => panic!("expected a trap, got {other:?}\n{self}"),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "--- status: {:?}", self.status)?;
+        writeln!(f, "--- stdout:\n{}", self.stdout_str())?;
+        write!(f, "--- stderr:\n{}", self.stderr_str())
+    }
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+enum Source {
+    Guest(String),
+    Wat(String),
+}
+
+enum Stdin {
+    Bytes(Vec<u8>),
+    Pipe(ReadPipe),
+}
+
+/// One execution of a module, configured builder-style, run by
+/// [`exec`](Run::exec) (or instantiated by [`session`](Run::session)).
+///
+/// Defaults: `argv = [<guest>.wasm]` (no arguments for WAT), no
+/// environment, no preopens, empty stdin, a 30 s timeout.
+pub struct Run {
+    backend: Backend,
+    source: Source,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    dirs: Vec<(PathBuf, String)>,
+    sandbox: Option<tempfile::TempDir>,
+    stdin: Stdin,
+    stdout: WritePipe,
+    stderr: WritePipe,
+    listeners: Vec<TcpListener>,
+    timeout: Duration,
+    error: Option<wasmtime::Error>,
+}
+
+impl Run {
+    fn new(source: Source, backend: Backend) -> Run {
+        Run {
+            backend,
+            source,
+            args: Vec::new(),
+            env: Vec::new(),
+            dirs: Vec::new(),
+            sandbox: None,
+            stdin: Stdin::Bytes(Vec::new()),
+            stdout: WritePipe::new_in_memory(),
+            stderr: WritePipe::new_in_memory(),
+            listeners: Vec::new(),
+            timeout: Duration::from_secs(30),
+            error: None,
+        }
+    }
+
+    /// A run of guest program `name` (see [`GUESTS`]), with
+    /// `argv[0] = "<name>.wasm"`.
+    pub fn guest(name: &str, backend: Backend) -> Run {
+        let mut r = Run::new(Source::Guest(name.to_owned()), backend);
+        r.args.push(format!("{name}.wasm"));
+        r
+    }
+
+    /// A run of a module given as WAT text (no arguments).
+    pub fn wat(text: &str, backend: Backend) -> Run {
+        Run::new(Source::Wat(text.to_owned()), backend)
+    }
+
+    /// Appends an argument.
+    pub fn arg(mut self, arg: impl Into<String>) -> Run {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Run {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds `key=value` to the environment.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Run {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Preopens host directory `host` as `guest` (in the order added; the
+    /// sandbox, if any, comes first).
+    pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
+        self.dirs.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Creates an empty temporary directory and preopens it as `/sandbox`
+    /// (the first preopen, fd 3). It lives as long as the [`Outcome`].
+    pub fn sandbox(mut self) -> Run {
+        match tempfile::Builder::new().prefix("wcc-sandbox-").tempdir() {
+            Ok(d) => self.sandbox = Some(d),
+            Err(e) => self.fail(wasmtime::Error::new(e).context("cannot create the sandbox directory")),
+        }
+        self
+    }
+
+    /// The host path of the sandbox, if [`sandbox`](Run::sandbox) made one
+    /// (to put fixtures in it before the run).
+    pub fn sandbox_path(&self) -> Option<&Path> {
+        self.sandbox.as_ref().map(tempfile::TempDir::path)
+    }
+
+    /// Sets stdin to these bytes, then end of file.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Run {
+        self.stdin = Stdin::Bytes(bytes.into());
+        self
+    }
+
+    /// Sets stdin to an empty pipe the host fills through the returned
+    /// writer (dropping it is end of file).
+    pub fn stdin_pipe(mut self, capacity: usize) -> (Run, PipeWriter) {
+        let (r, w) = ReadPipe::channel(capacity);
+        self.stdin = Stdin::Pipe(r);
+        (self, w)
+    }
+
+    /// A handle on the captured stdout, to watch it while the guest runs.
+    pub fn stdout_handle(&self) -> WritePipe {
+        self.stdout.clone()
+    }
+
+    /// Hands the guest a listening TCP socket (after the preopened
+    /// directories).
+    pub fn listener(mut self, listener: TcpListener) -> Run {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// Changes the timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Run {
+        self.timeout = timeout;
+        self
+    }
+
+    fn fail(&mut self, e: wasmtime::Error) {
+        self.error.get_or_insert(e);
+    }
+
+    fn module(&self, engine: &Engine) -> wasmtime::Result<Module> {
+        match &self.source {
+            Source::Guest(name) => cached_module(engine, self.backend, name),
+            Source::Wat(text) => Module::new(engine, text).context("cannot compile the WAT module"),
+        }
+    }
+
+    /// Builds the context for this run's backend. Returns it with the
+    /// sandbox (moved out so that it outlives the run).
+    fn build_ctx(&mut self) -> wasmtime::Result<WasiCtx> {
+        let stdin: Box<dyn wasi_common_compat::WasiFile> =
+            match std::mem::replace(&mut self.stdin, Stdin::Bytes(Vec::new())) {
+                Stdin::Bytes(b) => Box::new(ReadPipe::from_bytes(b)),
+                Stdin::Pipe(p) => Box::new(p),
+            };
+        let mut dirs: Vec<(PathBuf, String)> = Vec::new();
+        if let Some(s) = &self.sandbox {
+            dirs.push((s.path().to_path_buf(), "/sandbox".to_owned()));
+        }
+        dirs.extend(self.dirs.iter().cloned());
+        match self.backend {
+            Backend::Sync => {
+                let mut b = wasi_common_compat_sync::WasiCtxBuilder::new()
+                    .stdin(stdin)
+                    .stdout(Box::new(self.stdout.clone()))
+                    .stderr(Box::new(self.stderr.clone()))
+                    .args(&self.args)?;
+                for (k, v) in &self.env {
+                    b = b.env(k, v)?;
+                }
+                for (host, guest) in dirs {
+                    b = b
+                        .preopened_dir(&host, guest)
+                        .with_context(|| format!("cannot preopen {}", host.display()))?;
+                }
+                for l in self.listeners.drain(..) {
+                    b = b.preopened_socket(l)?;
+                }
+                Ok(b.build()?)
+            }
+        }
+    }
+
+    /// Instantiates the module without running it (see [`Session`]).
+    pub fn session(mut self) -> wasmtime::Result<Session> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let engine = engine(self.backend)?;
+        let module = self.module(engine)?;
+        let ctx = self.build_ctx()?;
+        let mut linker: Linker<WasiCtx> = Linker::new(engine);
+        match self.backend {
+            Backend::Sync => wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?,
+        }
+        let mut store = Store::new(engine, ctx);
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(1)));
+        store.set_epoch_deadline(1);
+        let instance = linker.instantiate(&mut store, &module)?;
+        let memory = instance.get_memory(&mut store, "memory");
+        Ok(Session {
+            backend: self.backend,
+            store,
+            instance,
+            memory,
+            stdout: self.stdout,
+            stderr: self.stderr,
+            _sandbox: self.sandbox,
+        })
+    }
+
+    /// Runs `_start` to the end and returns the outcome. Errors are the
+    /// harness's (a module that does not compile, a preopen that does not
+    /// exist); what the guest does is in the [`Outcome`].
+    pub fn exec(mut self) -> wasmtime::Result<Outcome> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let engine = engine(self.backend)?;
+        let module = self.module(engine)?;
+        let ctx = self.build_ctx()?;
+        let exit_handle = ctx.clone();
+        let mut linker: Linker<WasiCtx> = Linker::new(engine);
+        match self.backend {
+            Backend::Sync => wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?,
+        }
+        let mut store = Store::new(engine, ctx);
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let flag = timed_out.clone();
+        store.epoch_deadline_callback(move |_| {
+            Ok(if flag.load(Ordering::Acquire) {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Continue(1)
+            })
+        });
+        store.set_epoch_deadline(1);
+        let instance = linker.instantiate(&mut store, &module)?;
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .context("the module has no `_start` function")?;
+
+        let (done, finished) = mpsc::channel::<()>();
+        let timeout = self.timeout;
+        let flag = timed_out.clone();
+        let watchdog = std::thread::spawn(move || {
+            if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+                flag.store(true, Ordering::Release);
+                exit_handle.request_exit(TIMEOUT_EXIT);
+            }
+        });
+        let result = start.call(&mut store, ());
+        drop(done);
+        let _ = watchdog.join();
+        let status = if timed_out.load(Ordering::Acquire) {
+            Status::TimedOut
+        } else {
+            match result {
+                Ok(()) => Status::Exit(0),
+                Err(e) => match e.downcast_ref::<I32Exit>() {
+                    Some(I32Exit(code)) => Status::Exit(*code),
+                    None => Status::Trap(format!("{e:?}")),
+                },
+            }
+        };
+        Ok(Outcome {
+            status,
+            stdout: self.stdout.contents(),
+            stderr: self.stderr.contents(),
+            sandbox: self.sandbox,
+        })
+    }
+}
+
+/// The exit status a timed-out run is ended with (reported as
+/// [`Status::TimedOut`]).
+const TIMEOUT_EXIT: i32 = 124;
+
+/// An instantiated module whose exports are called one at a time, with
+/// access to its memory: for ABI corner cases written in WAT.
+pub struct Session {
+    backend: Backend,
+    store: Store<WasiCtx>,
+    instance: Instance,
+    memory: Option<Memory>,
+    stdout: WritePipe,
+    stderr: WritePipe,
+    _sandbox: Option<tempfile::TempDir>,
+}
+
+impl Session {
+    /// Calls export `name` with i32/i64 arguments; returns its results.
+    /// Errors: a trap, an exit (downcast to [`I32Exit`]), or a missing export.
+    pub fn call(&mut self, name: &str, args: &[Val]) -> wasmtime::Result<Vec<Val>> {
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .with_context(|| format!("the module exports no function {name:?}"))?;
+        let n = func.ty(&self.store).results().len();
+        let mut results = vec![Val::I32(0); n];
+        match self.backend {
+            Backend::Sync => func.call(&mut self.store, args, &mut results)?,
+        }
+        Ok(results)
+    }
+
+    /// Calls export `name`, which returns one i32 (an errno for the
+    /// wrappers [`abi_module`] makes).
+    pub fn call_i32(&mut self, name: &str, args: &[Val]) -> wasmtime::Result<i32> {
+        match self.call(name, args)?.as_slice() {
+            [Val::I32(v)] => Ok(*v),
+            other => Err(wasmtime::Error::msg(format!("{name} returned {other:?}, not one i32"))),
+        }
+    }
+
+    fn mem(&self) -> wasmtime::Result<Memory> {
+        self.memory
+            .ok_or_else(|| wasmtime::Error::msg("the module exports no memory named `memory`"))
+    }
+
+    /// Copies `bytes` into guest memory at `offset`.
+    pub fn write(&mut self, offset: u32, bytes: &[u8]) -> wasmtime::Result<()> {
+        let m = self.mem()?;
+        m.write(&mut self.store, offset as usize, bytes)?;
+        Ok(())
+    }
+
+    /// Writes a little-endian u32 at `offset`.
+    pub fn write_u32(&mut self, offset: u32, v: u32) -> wasmtime::Result<()> {
+        self.write(offset, &v.to_le_bytes())
+    }
+
+    /// Reads `len` bytes of guest memory at `offset`.
+    pub fn read(&self, offset: u32, len: usize) -> wasmtime::Result<Vec<u8>> {
+        let m = self.mem()?;
+        let mut buf = vec![0u8; len];
+        m.read(&self.store, offset as usize, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// Reads a little-endian u32 at `offset`.
+    pub fn read_u32(&self, offset: u32) -> wasmtime::Result<u32> {
+        let b = self.read(offset, 4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Reads a little-endian u64 at `offset`.
+    pub fn read_u64(&self, offset: u32) -> wasmtime::Result<u64> {
+        let b = self.read(offset, 8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    /// The size of guest memory in bytes.
+    pub fn memory_size(&self) -> wasmtime::Result<usize> {
+        Ok(self.mem()?.data_size(&self.store))
+    }
+
+    /// Everything written to stdout so far.
+    pub fn stdout(&self) -> Vec<u8> {
+        self.stdout.contents()
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr(&self) -> Vec<u8> {
+        self.stderr.contents()
+    }
+}
+
+/// An import to re-export from [`abi_module`]: `(module, name, params,
+/// results)` with WAT value types, e.g.
+/// `("wasi_snapshot_preview1", "fd_write", "i32 i32 i32 i32", "i32")`.
+pub type AbiImport<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+/// WAT text of a module with `pages` pages of memory (exported as `memory`,
+/// at most `max_pages` if given) that imports each function in `imports` and
+/// exports a wrapper named `<module>.<name>` calling it with the same
+/// arguments, so tests call the host through the real ABI with any values.
+pub fn abi_module(imports: &[AbiImport<'_>], pages: u32, max_pages: Option<u32>) -> String {
+    let mut wat = String::from("(module\n");
+    for (i, (module, name, params, results)) in imports.iter().enumerate() {
+        wat.push_str(&format!(
+            "  (import {module:?} {name:?} (func $f{i} (param {params}) (result {results})))\n"
+        ));
+    }
+    match max_pages {
+        Some(max) => wat.push_str(&format!("  (memory (export \"memory\") {pages} {max})\n")),
+        None => wat.push_str(&format!("  (memory (export \"memory\") {pages})\n")),
+    }
+    for (i, (module, name, params, results)) in imports.iter().enumerate() {
+        let n = params.split_whitespace().count();
+        let gets: String = (0..n).map(|k| format!(" (local.get {k})")).collect();
+        let result = if results.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" (result {results})")
+        };
+        wat.push_str(&format!(
+            "  (func (export \"{module}.{name}\") (param {params}){result} (call $f{i}{gets}))\n"
+        ));
+    }
+    wat.push_str(")\n");
+    wat
+}
+
+/// One engine per backend kind, shared by every test of the process, with
+/// epoch interruption for timeouts (a thread ticks the epoch every 100 ms).
+fn engine(backend: Backend) -> wasmtime::Result<&'static Engine> {
+    static SYNC: OnceLock<Result<Engine, String>> = OnceLock::new();
+    let cell = match backend {
+        Backend::Sync => &SYNC,
+    };
+    let r = cell.get_or_init(|| {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| format!("{e:?}"))?;
+        let ticker = engine.weak();
+        std::thread::spawn(move || {
+            while let Some(e) = ticker.upgrade() {
+                e.increment_epoch();
+                drop(e);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        Ok(engine)
+    });
+    r.as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))
+}
+
+/// Guest modules compiled once per backend and process.
+fn cached_module(engine: &Engine, backend: Backend, name: &str) -> wasmtime::Result<Module> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<(Backend, String), Arc<OnceLock<Module>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let slot = {
+        let cache = CACHE.get_or_init(Default::default);
+        let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry((backend, name.to_owned())).or_default().clone()
+    };
+    if let Some(m) = slot.get() {
+        return Ok(m.clone());
+    }
+    let path = guest_path(name);
+    let m = Module::from_file(engine, &path).with_context(|| format!("cannot compile {}", path.display()))?;
+    Ok(slot.get_or_init(|| m).clone())
+}
+
+/// Resident and peak memory of this process, from `/proc/self/status`
+/// (kB): `(VmRSS, VmHWM, VmPeak)`.
+pub fn memory_usage_kb() -> wasmtime::Result<(u64, u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").context("cannot read /proc/self/status")?;
+    let field = |name: &str| -> wasmtime::Result<u64> {
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .with_context(|| format!("no {name} in /proc/self/status"))?;
+        let v = line[name.len()..].trim().trim_end_matches("kB").trim();
+        v.parse::<u64>().with_context(|| format!("cannot parse {line:?}"))
+    };
+    Ok((field("VmRSS:")?, field("VmHWM:")?, field("VmPeak:")?))
+}
