@@ -74,9 +74,12 @@ fn symlink_with_trailing_slash() {
     assert!(!exists(&fx.inside("new")));
     assert_eq!(errno(d.symlink("source", "dir/")), Errno::Exist);
     assert_eq!(errno(d.symlink("source", "dir")), Errno::Exist);
-    let e = errno(d.symlink("source", "file/"));
-    assert!(matches!(e, Errno::Notdir | Errno::Exist), "{e:?}");
+    assert_eq!(errno(d.symlink("source", "file/")), Errno::Exist);
     assert_eq!(errno(d.symlink("source", "file")), Errno::Exist);
+    assert_eq!(errno(d.symlink("source", "lfile/")), Errno::Exist);
+    assert_eq!(errno(d.symlink("source", "missing/new/")), Errno::Noent);
+    assert_eq!(errno(d.symlink("source", "file/new/")), Errno::Notdir);
+    assert_eq!(errno(d.symlink("source", "../new/")), Errno::Perm);
 }
 
 #[test]
@@ -113,6 +116,11 @@ fn hard_link_rules() {
     assert_eq!(errno(d.hard_link("dir", d, "dir.2")), Errno::Perm);
     assert_eq!(errno(d.hard_link("missing", d, "m")), Errno::Noent);
     assert_eq!(errno(d.hard_link("file/", d, "x")), Errno::Notdir);
+    assert_eq!(errno(d.hard_link("file", d, "new/")), Errno::Noent);
+    assert_eq!(errno(d.hard_link("file", d, "file.2/")), Errno::Exist);
+    assert_eq!(errno(d.hard_link("file", d, "dir/")), Errno::Exist);
+    assert_eq!(errno(d.hard_link("missing", d, "file.2/")), Errno::Noent);
+    assert!(!exists(&fx.inside("new")));
     // The symlink itself is linked, not its target.
     d.hard_link("lfile", d, "lfile.2").expect("link a symlink");
     let st = d.get_path_filestat("lfile.2", false).expect("lstat");

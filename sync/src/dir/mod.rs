@@ -53,6 +53,18 @@ impl Dir {
         self.0
     }
 
+    /// The error of creating a non-directory at `path`, which ends in a
+    /// slash. Linux never does (namei's `filename_create`): an existing
+    /// name, of any type and not followed, gives `EEXIST`, a missing one
+    /// `ENOENT`, after the parents resolve. cap-std would instead resolve
+    /// "name/" as the directory "name", giving `ENOTDIR` for a file.
+    fn slash_name_error(&self, path: &str) -> Error {
+        match self.0.symlink_metadata(strip_trailing_slashes(path)) {
+            Ok(_) => Error::exist(),
+            Err(e) => host_err(e),
+        }
+    }
+
     /// `dir` as one of ours, for the two-directory calls.
     /// Errors: `EXDEV` if it is another implementation.
     fn same_kind(dir: &dyn WasiDir) -> Result<&Dir> {
@@ -134,10 +146,13 @@ impl WasiDir for Dir {
     /// `symlinkat(target, link_path)`. `target` is stored as given and only
     /// resolved (inside the sandbox) when the link is followed.
     /// Errors: `EPERM` (an absolute `target`, or `link_path` escaping),
-    /// `EEXIST`, `ENOENT` (a parent of `link_path` is missing, or a trailing
-    /// slash on a name that does not exist), `ENOTDIR` (a trailing slash on
-    /// a file), `EACCES`.
+    /// `EEXIST` (the name exists, with or without a trailing slash),
+    /// `ENOENT` (a parent of `link_path` is missing, or a trailing slash on a
+    /// name that does not exist), `ENOTDIR` (a parent is a file), `EACCES`.
     fn symlink(&self, target: &str, link_path: &str) -> Result<()> {
+        if has_trailing_slash(link_path) {
+            return Err(self.slash_name_error(link_path));
+        }
         cap_fs_ext::DirExt::symlink(&self.0, target, link_path).map_err(host_err)
     }
 
@@ -210,10 +225,17 @@ impl WasiDir for Dir {
 
     /// `linkat(0)`: a new name `target_path` in `target_dir` (one of ours)
     /// for the file at `path` (a symlink is linked itself).
-    /// Errors: `EXDEV`, `EEXIST`, `ENOENT`, `EPERM` (a directory, or escape),
-    /// `ENOTDIR`, `EMLINK`, `EACCES`.
+    /// Errors: `EXDEV`, `EEXIST` (the new name exists, with or without a
+    /// trailing slash), `ENOENT` (`path` is missing, or a trailing slash on a
+    /// new name that does not exist), `EPERM` (a directory, or escape),
+    /// `ENOTDIR` (a trailing slash on a file `path`), `EMLINK`, `EACCES`.
     fn hard_link(&self, path: &str, target_dir: &dyn WasiDir, target_path: &str) -> Result<()> {
         let dest = Self::same_kind(target_dir)?;
+        if has_trailing_slash(target_path) {
+            // Linux looks the source up first, then refuses the new name.
+            stat::path_filestat(&self.0, path, false)?;
+            return Err(dest.slash_name_error(target_path));
+        }
         self.0.hard_link(path, &dest.0, target_path).map_err(host_err)
     }
 
