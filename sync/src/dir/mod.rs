@@ -4,15 +4,17 @@
 //! Every guest path is resolved by cap-std relative to the directory's own
 //! descriptor: on Linux with `openat2(RESOLVE_BENEATH)` where the kernel has
 //! it, else component by component. No `..`, absolute path or symbolic link
-//! reaches outside the directory; an attempt fails with `EPERM` (see
-//! [`host_err`]). Nothing here touches an ambient path.
+//! reaches outside the directory; an attempt fails with `EPERM` (cap-std's
+//! escape error, mapped in `host_err`). Nothing here touches an ambient path.
 //!
 //! # Linux semantics
 //! cap-std gives each call the meaning of its POSIX namesake, with a few
 //! differences in how trailing slashes are treated; this module restores
-//! Linux's where a guest can tell (`rmdir("dir/")` works, `rename` of a file
-//! to or from a path with a trailing slash is `ENOTDIR`). Each such fix says
-//! why where it is made.
+//! Linux's where a guest can tell: `rmdir("dir/")` works; `rename` of a file
+//! to or from a path with a trailing slash is `ENOTDIR`; `symlink` or `link`
+//! to "name/" is `EEXIST` or `ENOENT`; `lstat("file/")` is `ENOTDIR`. Each
+//! such fix says why where it is made, and `tests/paths.rs` checks them all
+//! against the answers Linux gives.
 
 mod open;
 mod stat;
@@ -118,7 +120,12 @@ impl WasiDir for Dir {
         self
     }
 
-    /// `openat` beneath this directory; see [`open`] for the flags.
+    /// `openat` beneath this directory. `CREATE`, `EXCLUSIVE`, `TRUNCATE`,
+    /// `APPEND` and the sync flags reach the host as `openat` takes them (so
+    /// `CREATE` works without write access); non-directories are opened
+    /// `O_NONBLOCK` so that a FIFO never blocks the thread (regular files
+    /// have it cleared again); with neither read nor write asked for, the
+    /// file is opened for reading.
     /// Errors: `ENOENT`, `EEXIST` (`CREATE|EXCLUSIVE`), `ENOTDIR` (`DIRECTORY`
     /// on a non-directory, or a trailing slash on one), `EISDIR` (a
     /// directory for writing), `ELOOP` (a final symlink without `follow`, or
