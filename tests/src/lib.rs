@@ -32,7 +32,7 @@ use std::time::Duration;
 use wasi_common_compat::pipe::{PipeWriter, ReadPipe, WritePipe};
 use wasi_common_compat::{I32Exit, WasiCtx};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, Store, UpdateDeadline, Val};
+use wasmtime::{Config, Engine, Func, Instance, Linker, Memory, Module, Store, UpdateDeadline, Val};
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
@@ -50,24 +50,29 @@ pub fn guest_path(name: &str) -> PathBuf {
 
 /// A host implementation the suite runs guests against.
 ///
-/// Adding a variant: implement it in [`Run::exec`] and [`Session`], then add
-/// it to [`Backend::ALL`] and to [`per_backend!`] (which refuses to compile
-/// until it is listed).
+/// Adding a variant: build its context and linker in `Run::prepare` and say
+/// how it calls wasm (a `Driver`), then add it to [`Backend::ALL`] and to
+/// [`per_backend!`] (which refuses to compile until it is listed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     /// `wasi-common-compat-sync`: OS files, directories and sockets through
     /// cap-std, the `poll(2)` scheduler, `add_to_linker_sync`.
     Sync,
+    /// `wasi-common-compat-tokio`: the same host objects, waits through
+    /// tokio (`TokioSched`), `add_to_linker_async`, driven by `call_async`
+    /// on a current-thread runtime.
+    Tokio,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: &[Backend] = &[Backend::Sync];
+    pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio];
 
     /// A short lowercase name (the test function's name).
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sync => "sync",
+            Backend::Tokio => "tokio",
         }
     }
 }
@@ -95,9 +100,14 @@ macro_rules! per_backend {
                 body($crate::Backend::Sync)
             }
 
+            #[test]
+            fn tokio() {
+                body($crate::Backend::Tokio)
+            }
+
             // Fails to compile when a backend is added but not listed above.
             const _: fn($crate::Backend) = |b| match b {
-                $crate::Backend::Sync => {}
+                $crate::Backend::Sync | $crate::Backend::Tokio => {}
             };
         }
     };
@@ -363,13 +373,13 @@ impl Run {
 
     fn module(&self, engine: &Engine) -> wasmtime::Result<Module> {
         match &self.source {
-            Source::Guest(name) => cached_module(engine, self.backend, name),
+            Source::Guest(name) => cached_module(engine, name),
             Source::Wat(text) => Module::new(engine, text).context("cannot compile the WAT module"),
         }
     }
 
-    /// Builds the context for this run's backend. Returns it with the
-    /// sandbox (moved out so that it outlives the run).
+    /// Builds the context for this run's backend (the sandbox stays in
+    /// `self`, to outlive the run).
     fn build_ctx(&mut self) -> wasmtime::Result<WasiCtx> {
         let stdin: Box<dyn wasi_common_compat::WasiFile> =
             match std::mem::replace(&mut self.stdin, Stdin::Bytes(Vec::new())) {
@@ -381,48 +391,88 @@ impl Run {
             dirs.push((s.path().to_path_buf(), "/sandbox".to_owned()));
         }
         dirs.extend(self.dirs.iter().cloned());
-        match self.backend {
-            Backend::Sync => {
-                let mut b = wasi_common_compat_sync::WasiCtxBuilder::new()
-                    .stdin(stdin)
-                    .stdout(Box::new(self.stdout.clone()))
-                    .stderr(Box::new(self.stderr.clone()))
-                    .args(&self.args)?;
-                for (k, v) in &self.env {
-                    b = b.env(k, v)?;
-                }
-                for (host, guest) in dirs {
-                    b = b
-                        .preopened_dir(&host, guest)
-                        .with_context(|| format!("cannot preopen {}", host.display()))?;
-                }
-                for l in self.listeners.drain(..) {
-                    b = b.preopened_socket(l)?;
-                }
-                Ok(b.build()?)
-            }
+        let base = match self.backend {
+            Backend::Sync => wasi_common_compat_sync::WasiCtxBuilder::new(),
+            Backend::Tokio => wasi_common_compat_tokio::builder(),
+        };
+        let mut b = base
+            .stdin(stdin)
+            .stdout(Box::new(self.stdout.clone()))
+            .stderr(Box::new(self.stderr.clone()))
+            .args(&self.args)?;
+        for (k, v) in &self.env {
+            b = b.env(k, v)?;
         }
+        for (host, guest) in dirs {
+            b = b
+                .preopened_dir(&host, guest)
+                .with_context(|| format!("cannot preopen {}", host.display()))?;
+        }
+        for l in self.listeners.drain(..) {
+            b = b.preopened_socket(l)?;
+        }
+        Ok(b.build()?)
+    }
+
+    /// The compiled module, a store holding the context (with the timeout's
+    /// epoch callback), a linker for the backend, and the backend's driver.
+    fn prepare(&mut self) -> wasmtime::Result<Prepared> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let engine = engine()?;
+        let module = self.module(engine)?;
+        let ctx = self.build_ctx()?;
+        let exit_handle = ctx.clone();
+        let mut linker: Linker<WasiCtx> = Linker::new(engine);
+        let driver = match self.backend {
+            Backend::Sync => {
+                wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
+                Driver::Sync
+            }
+            Backend::Tokio => {
+                wasi_common_compat_tokio::add_to_linker(&mut linker, |cx| cx)?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start a tokio runtime")?;
+                Driver::Tokio(rt)
+            }
+        };
+        let mut store = Store::new(engine, ctx);
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let flag = timed_out.clone();
+        store.epoch_deadline_callback(move |_| {
+            Ok(if flag.load(Ordering::Acquire) {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Continue(1)
+            })
+        });
+        store.set_epoch_deadline(1);
+        Ok(Prepared {
+            module,
+            linker,
+            store,
+            driver,
+            timed_out,
+            exit_handle,
+        })
     }
 
     /// Instantiates the module without running it (see [`Session`]).
     pub fn session(mut self) -> wasmtime::Result<Session> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        let engine = engine(self.backend)?;
-        let module = self.module(engine)?;
-        let ctx = self.build_ctx()?;
-        let mut linker: Linker<WasiCtx> = Linker::new(engine);
-        match self.backend {
-            Backend::Sync => wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?,
-        }
-        let mut store = Store::new(engine, ctx);
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Continue(1)));
-        store.set_epoch_deadline(1);
-        let instance = linker.instantiate(&mut store, &module)?;
+        let Prepared {
+            module,
+            linker,
+            mut store,
+            driver,
+            ..
+        } = self.prepare()?;
+        let instance = driver.instantiate(&linker, &mut store, &module)?;
         let memory = instance.get_memory(&mut store, "memory");
         Ok(Session {
-            backend: self.backend,
+            driver,
             store,
             instance,
             memory,
@@ -436,31 +486,17 @@ impl Run {
     /// harness's (a module that does not compile, a preopen that does not
     /// exist); what the guest does is in the [`Outcome`].
     pub fn exec(mut self) -> wasmtime::Result<Outcome> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        let engine = engine(self.backend)?;
-        let module = self.module(engine)?;
-        let ctx = self.build_ctx()?;
-        let exit_handle = ctx.clone();
-        let mut linker: Linker<WasiCtx> = Linker::new(engine);
-        match self.backend {
-            Backend::Sync => wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?,
-        }
-        let mut store = Store::new(engine, ctx);
-        let timed_out = Arc::new(AtomicBool::new(false));
-        let flag = timed_out.clone();
-        store.epoch_deadline_callback(move |_| {
-            Ok(if flag.load(Ordering::Acquire) {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::Continue(1)
-            })
-        });
-        store.set_epoch_deadline(1);
-        let instance = linker.instantiate(&mut store, &module)?;
+        let Prepared {
+            module,
+            linker,
+            mut store,
+            driver,
+            timed_out,
+            exit_handle,
+        } = self.prepare()?;
+        let instance = driver.instantiate(&linker, &mut store, &module)?;
         let start = instance
-            .get_typed_func::<(), ()>(&mut store, "_start")
+            .get_func(&mut store, "_start")
             .context("the module has no `_start` function")?;
 
         let (done, finished) = mpsc::channel::<()>();
@@ -472,7 +508,7 @@ impl Run {
                 exit_handle.request_exit(TIMEOUT_EXIT);
             }
         });
-        let result = start.call(&mut store, ());
+        let result = driver.call(&mut store, start, &[], &mut []);
         drop(done);
         let _ = watchdog.join();
         let status = if timed_out.load(Ordering::Acquire) {
@@ -495,6 +531,43 @@ impl Run {
     }
 }
 
+/// What [`Run::prepare`] sets up.
+struct Prepared {
+    module: Module,
+    linker: Linker<WasiCtx>,
+    store: Store<WasiCtx>,
+    driver: Driver,
+    timed_out: Arc<AtomicBool>,
+    exit_handle: WasiCtx,
+}
+
+/// How a backend calls into wasm: directly, or `*_async` on a runtime.
+enum Driver {
+    Sync,
+    Tokio(tokio::runtime::Runtime),
+}
+
+impl Driver {
+    fn instantiate(
+        &self,
+        linker: &Linker<WasiCtx>,
+        store: &mut Store<WasiCtx>,
+        module: &Module,
+    ) -> wasmtime::Result<Instance> {
+        match self {
+            Driver::Sync => linker.instantiate(store, module),
+            Driver::Tokio(rt) => rt.block_on(linker.instantiate_async(store, module)),
+        }
+    }
+
+    fn call(&self, store: &mut Store<WasiCtx>, func: Func, args: &[Val], results: &mut [Val]) -> wasmtime::Result<()> {
+        match self {
+            Driver::Sync => func.call(store, args, results),
+            Driver::Tokio(rt) => rt.block_on(func.call_async(store, args, results)),
+        }
+    }
+}
+
 /// The exit status a timed-out run is ended with (reported as
 /// [`Status::TimedOut`]).
 const TIMEOUT_EXIT: i32 = 124;
@@ -502,7 +575,7 @@ const TIMEOUT_EXIT: i32 = 124;
 /// An instantiated module whose exports are called one at a time, with
 /// access to its memory: for ABI corner cases written in WAT.
 pub struct Session {
-    backend: Backend,
+    driver: Driver,
     store: Store<WasiCtx>,
     instance: Instance,
     memory: Option<Memory>,
@@ -521,9 +594,7 @@ impl Session {
             .with_context(|| format!("the module exports no function {name:?}"))?;
         let n = func.ty(&self.store).results().len();
         let mut results = vec![Val::I32(0); n];
-        match self.backend {
-            Backend::Sync => func.call(&mut self.store, args, &mut results)?,
-        }
+        self.driver.call(&mut self.store, func, args, &mut results)?;
         Ok(results)
     }
 
@@ -627,14 +698,12 @@ pub fn abi_module(imports: &[AbiImport<'_>], pages: u32, max_pages: Option<u32>)
     wat
 }
 
-/// One engine per backend kind, shared by every test of the process, with
-/// epoch interruption for timeouts (a thread ticks the epoch every 100 ms).
-fn engine(backend: Backend) -> wasmtime::Result<&'static Engine> {
-    static SYNC: OnceLock<Result<Engine, String>> = OnceLock::new();
-    let cell = match backend {
-        Backend::Sync => &SYNC,
-    };
-    let r = cell.get_or_init(|| {
+/// The engine every test of the process shares (async calls need no special
+/// configuration in Wasmtime 48), with epoch interruption for timeouts (a
+/// thread ticks the epoch every 100 ms).
+fn engine() -> wasmtime::Result<&'static Engine> {
+    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    let r = ENGINE.get_or_init(|| {
         let mut config = Config::new();
         config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| format!("{e:?}"))?;
@@ -651,14 +720,14 @@ fn engine(backend: Backend) -> wasmtime::Result<&'static Engine> {
     r.as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))
 }
 
-/// Guest modules compiled once per backend and process.
-fn cached_module(engine: &Engine, backend: Backend, name: &str) -> wasmtime::Result<Module> {
-    type Cache = std::sync::Mutex<std::collections::HashMap<(Backend, String), Arc<OnceLock<Module>>>>;
+/// Guest modules, compiled once per process.
+fn cached_module(engine: &Engine, name: &str) -> wasmtime::Result<Module> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, Arc<OnceLock<Module>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let slot = {
         let cache = CACHE.get_or_init(Default::default);
         let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry((backend, name.to_owned())).or_default().clone()
+        map.entry(name.to_owned()).or_default().clone()
     };
     if let Some(m) = slot.get() {
         return Ok(m.clone());
