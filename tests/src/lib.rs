@@ -2,7 +2,7 @@
 //!
 //! The build script compiles the guest programs in `guests/` for
 //! `wasm32-wasip1`; [`GUESTS`] lists them and [`guest_path`] finds their
-//! `.wasm` files. A [`Run`] executes one module (a guest, or WAT text)
+//! `.wasm` files. A [`Run`] executes one module (a guest, a file, or WAT text)
 //! in-process against a [`Backend`] with the arguments, environment,
 //! preopened directories, stdin and sockets it is given, captures stdout and
 //! stderr, and returns an [`Outcome`]: the exit status (0 when `_start`
@@ -235,6 +235,7 @@ impl fmt::Debug for Outcome {
 
 enum Source {
     Guest(String),
+    File(PathBuf),
     Wat(String),
 }
 
@@ -286,6 +287,15 @@ impl Run {
     pub fn guest(name: &str, backend: Backend) -> Run {
         let mut r = Run::new(Source::Guest(name.to_owned()), backend);
         r.args.push(format!("{name}.wasm"));
+        r
+    }
+
+    /// A run of the module in file `path` (`.wasm`, or WAT text), with
+    /// `argv[0]` = the path as given.
+    pub fn file(path: impl Into<PathBuf>, backend: Backend) -> Run {
+        let path = path.into();
+        let mut r = Run::new(Source::File(path.clone()), backend);
+        r.args.push(path.to_string_lossy().into_owned());
         r
     }
 
@@ -374,6 +384,9 @@ impl Run {
     fn module(&self, engine: &Engine) -> wasmtime::Result<Module> {
         match &self.source {
             Source::Guest(name) => cached_module(engine, name),
+            Source::File(path) => {
+                Module::from_file(engine, path).with_context(|| format!("cannot compile {}", path.display()))
+            }
             Source::Wat(text) => Module::new(engine, text).context("cannot compile the WAT module"),
         }
     }

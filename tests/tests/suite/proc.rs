@@ -70,3 +70,11 @@ per_backend!(runaway_guest_times_out, |backend| {
     let out = run.timeout(std::time::Duration::from_millis(500)).exec().unwrap();
     assert_eq!(out.status, Status::TimedOut, "{out}");
 });
+
+per_backend!(a_module_file, |backend| {
+    // Any module file runs too, with its path as argv[0].
+    let path = guest_path("args_environ_list");
+    let out = Run::file(&path, backend).arg("x").exec().unwrap();
+    out.assert_exit(0)
+        .assert_stdout(&format!("argc=2\nargv[0]={}\nargv[1]=x\nenvc=0\n", path.display()));
+});
