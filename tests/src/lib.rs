@@ -746,6 +746,12 @@ fn cached_module(engine: &Engine, name: &str) -> wasmtime::Result<Module> {
         return Ok(m.clone());
     }
     let path = guest_path(name);
+    if !path.is_file() {
+        return Err(wasmtime::Error::msg(format!(
+            "{} is missing (the guest build output was removed?): `touch tests/build.rs` rebuilds the guests",
+            path.display()
+        )));
+    }
     let m = Module::from_file(engine, &path).with_context(|| format!("cannot compile {}", path.display()))?;
     Ok(slot.get_or_init(|| m).clone())
 }
