@@ -180,41 +180,35 @@ impl WasiCtx {
     /// in effect.
     pub fn request_exit(&self, status: i32) -> i32 {
         let e = &self.shared.exit;
-        let first = {
-            let _hooks = lock(&e.hooks);
-            if e.exited.load(Ordering::Acquire) {
-                false
-            } else {
-                e.status.store(status, Ordering::Release);
-                e.exited.store(true, Ordering::Release);
-                true
-            }
-        };
-        if first {
-            e.waiters.wake_all();
-            for h in lock(&e.hooks).iter() {
-                h();
-            }
-        }
-        e.status.load(Ordering::Acquire)
-    }
-
-    /// Runs `hook` when the program exits (at once if it has). The threads
-    /// support uses this to stop threads that are not in a WASI call.
-    pub fn on_exit(&self, hook: Box<dyn Fn() + Send + Sync>) {
-        let e = &self.shared.exit;
-        let run_now = {
+        let hooks = {
             let mut hooks = lock(&e.hooks);
             if e.exited.load(Ordering::Acquire) {
-                true
-            } else {
+                return e.status.load(Ordering::Acquire);
+            }
+            e.status.store(status, Ordering::Release);
+            e.exited.store(true, Ordering::Release);
+            std::mem::take(&mut *hooks)
+        };
+        e.waiters.wake_all();
+        // Run outside the lock: a hook may itself call `request_exit`.
+        for h in hooks {
+            h();
+        }
+        status
+    }
+
+    /// Runs `hook` once when the program exits (at once if it has). The
+    /// threads support uses this to stop threads that are not in a WASI call.
+    pub fn on_exit(&self, hook: Box<dyn Fn() + Send + Sync>) {
+        let e = &self.shared.exit;
+        {
+            let mut hooks = lock(&e.hooks);
+            if !e.exited.load(Ordering::Acquire) {
                 hooks.push(hook);
                 return;
             }
-        };
-        if run_now {
-            hook();
         }
+        hook();
     }
 
     /// `Err(exit)` if the program has exited: the check every waiting call makes.

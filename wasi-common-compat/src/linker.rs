@@ -62,6 +62,14 @@ enum Cached {
     Shared(SharedMemory),
 }
 
+/// Makes the WASI functions called through `ctx` use `memory`, the program's
+/// shared memory, instead of looking up the caller's `memory` export (the
+/// threads support sets this for every thread; it also serves modules that
+/// import their shared memory without exporting it).
+pub fn use_shared_memory(ctx: &mut WasiCtx, memory: SharedMemory) {
+    ctx.memory.0 = Some(Cached::Shared(memory));
+}
+
 /// Returns the caller's memory, from the cache or looked up once.
 fn resolve<T: 'static>(caller: &mut Caller<'_, T>, get: impl Fn(&mut T) -> &mut WasiCtx) -> Option<Cached> {
     if let Some(c) = &get(caller.data_mut()).memory.0 {

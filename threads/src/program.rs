@@ -1,0 +1,366 @@
+//! A threaded program: its shared memory, its threads, its exit.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+use wasi_common_compat::{Errno, I32Exit, WasiCtx};
+use wasmtime::{Caller, Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, UpdateDeadline};
+
+/// Largest thread id the proposal allows.
+const MAX_TID: i32 = 0x1FFF_FFFF;
+
+/// Settings of a threaded program.
+#[derive(Debug, Clone)]
+pub struct ThreadsOptions {
+    /// Most threads alive at once besides the main thread; a spawn beyond
+    /// it returns `-EAGAIN`. Default: 256.
+    pub max_threads: u32,
+    /// Host stack size of each spawned thread (wasm runs on it). Default: 8 MiB.
+    pub stack_size: usize,
+    /// How long [`WasiThreads::run`] waits, after the program ended, for its
+    /// other threads to unwind before leaving them behind. Default: 5 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ThreadsOptions {
+    fn default() -> Self {
+        ThreadsOptions {
+            max_threads: 256,
+            stack_size: 8 << 20,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Enables what threaded programs need on an engine configuration: the
+/// threads proposal and shared memories, and epoch interruption (so that
+/// busy threads can be stopped when the program exits).
+pub fn configure(config: &mut Config) -> &mut Config {
+    config.wasm_threads(true).shared_memory(true).epoch_interruption(true)
+}
+
+/// True if `module` imports `thread-spawn` (either spelling) or a shared memory.
+pub fn is_threaded(module: &Module) -> bool {
+    module.imports().any(|i| {
+        (i.module() == "wasi" && matches!(i.name(), "thread-spawn" | "thread_spawn"))
+            || matches!(i.ty(), ExternType::Memory(m) if m.is_shared())
+    })
+}
+
+/// The marker error of threads stopped because their program ended.
+#[derive(Debug)]
+struct ProgramEnded;
+
+impl std::fmt::Display for ProgramEnded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped: another thread ended the program")
+    }
+}
+
+impl std::error::Error for ProgramEnded {}
+
+enum Outcome {
+    Exit(i32),
+    Trap(wasmtime::Error),
+}
+
+struct Program<T: 'static> {
+    engine: Engine,
+    pre: OnceLock<InstancePre<T>>,
+    memory: Option<(String, String, SharedMemory)>,
+    entry_ok: bool,
+    next_tid: AtomicI32,
+    live: Mutex<u32>,
+    live_changed: Condvar,
+    opts: ThreadsOptions,
+    derive: Box<dyn Fn(&T) -> T + Send + Sync>,
+    ctx_of: Box<dyn Fn(&mut T) -> &mut WasiCtx + Send + Sync>,
+    ctx: OnceLock<WasiCtx>,
+    ended: AtomicBool,
+    /// The main thread is still inside `_start`.
+    main_running: AtomicBool,
+    outcome: Mutex<Option<Outcome>>,
+}
+
+fn lock<X>(m: &Mutex<X>) -> MutexGuard<'_, X> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A `wasm32-wasip1-threads` program ready to run. See the crate docs.
+pub struct WasiThreads<T: 'static> {
+    program: Arc<Program<T>>,
+    linker: Linker<T>,
+    module: Module,
+}
+
+impl<T: Send + 'static> WasiThreads<T> {
+    /// Prepares `module` to run with `linker` (which must already define
+    /// WASI): creates the shared memory the module imports and defines
+    /// `wasi::thread-spawn` (and `thread_spawn`). `ctx_of` finds the
+    /// program's [`WasiCtx`] in a store's data; `derive` makes a new
+    /// thread's store data from its parent's.
+    ///
+    /// Errors: the module's shared memory import cannot be created.
+    pub fn new(
+        engine: &Engine,
+        module: &Module,
+        mut linker: Linker<T>,
+        ctx_of: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + 'static,
+        derive: impl Fn(&T) -> T + Send + Sync + 'static,
+        opts: ThreadsOptions,
+    ) -> wasmtime::Result<Self> {
+        let mut memory = None;
+        for i in module.imports() {
+            if let ExternType::Memory(m) = i.ty() {
+                if m.is_shared() {
+                    memory = Some((i.module().to_owned(), i.name().to_owned(), SharedMemory::new(engine, m)?));
+                }
+            }
+        }
+        let entry_ok = matches!(
+            module.get_export("wasi_thread_start"),
+            Some(ExternType::Func(f)) if f.params().len() == 2
+                && f.params().all(|p| matches!(p, wasmtime::ValType::I32))
+                && f.results().len() == 0
+        );
+        let program = Arc::new(Program {
+            engine: engine.clone(),
+            pre: OnceLock::new(),
+            memory,
+            entry_ok,
+            next_tid: AtomicI32::new(1),
+            live: Mutex::new(0),
+            live_changed: Condvar::new(),
+            opts,
+            derive: Box::new(derive),
+            ctx_of: Box::new(ctx_of),
+            ctx: OnceLock::new(),
+            ended: AtomicBool::new(false),
+            main_running: AtomicBool::new(false),
+            outcome: Mutex::new(None),
+        });
+        for name in ["thread-spawn", "thread_spawn"] {
+            let p = program.clone();
+            linker.func_wrap("wasi", name, move |mut caller: Caller<'_, T>, start_arg: i32| -> i32 {
+                Program::spawn(&p, &mut caller, start_arg)
+            })?;
+        }
+        Ok(WasiThreads {
+            program,
+            linker,
+            module: module.clone(),
+        })
+    }
+
+    /// Runs the program: `_start` on this thread in a store holding `data`,
+    /// spawned threads on their own. Returns when the program ends (see the
+    /// crate docs): `Ok(())` for status 0, an error that downcasts to
+    /// [`I32Exit`] for another status, or the first trap of any thread.
+    ///
+    /// Errors: also instantiation failures (missing imports).
+    pub fn run(&self, mut data: T) -> wasmtime::Result<()> {
+        let p = &self.program;
+        let ctx = (p.ctx_of)(&mut data).clone();
+        let weak = Arc::downgrade(p);
+        ctx.on_exit(Box::new(move || {
+            if let Some(p) = weak.upgrade() {
+                let status = p.ctx.get().and_then(|c| c.exit_status()).unwrap_or(0);
+                p.record(Outcome::Exit(status));
+                p.stop_all();
+            }
+        }));
+        let _ = p.ctx.set(ctx);
+        if let Some((_, _, mem)) = &p.memory {
+            wasi_common_compat::linker::use_shared_memory((p.ctx_of)(&mut data), mem.clone());
+        }
+        let mut store = Store::new(&p.engine, data);
+        p.watch_epoch(&mut store);
+        let mut linker = self.linker.clone();
+        if let Some((m, n, mem)) = &p.memory {
+            linker.define(&store, m, n, mem.clone())?;
+        }
+        let pre = linker.instantiate_pre(&self.module)?;
+        let _ = p.pre.set(pre.clone());
+        p.main_running.store(true, Ordering::Release);
+        let result = pre
+            .instantiate(&mut store)
+            .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()));
+        p.main_running.store(false, Ordering::Release);
+        p.finished(result);
+        p.stop_all();
+        p.wait_for_threads();
+        match lock(&p.outcome).take() {
+            Some(Outcome::Trap(e)) => Err(e),
+            Some(Outcome::Exit(0)) | None => Ok(()),
+            Some(Outcome::Exit(s)) => Err(wasmtime::Error::new(I32Exit(s))),
+        }
+    }
+
+    /// The number of spawned threads alive now.
+    pub fn live_threads(&self) -> u32 {
+        *lock(&self.program.live)
+    }
+}
+
+impl<T: Send + 'static> Program<T> {
+    /// `thread-spawn(start_arg) -> tid`, or a negative errno.
+    fn spawn(p: &Arc<Self>, caller: &mut Caller<'_, T>, start_arg: i32) -> i32 {
+        let fail = |e: Errno| -(e as i32);
+        if !p.entry_ok {
+            return fail(Errno::Nosys);
+        }
+        if p.ended.load(Ordering::Acquire) {
+            return fail(Errno::Again);
+        }
+        let Some(pre) = p.pre.get().cloned() else {
+            return fail(Errno::Again);
+        };
+        {
+            let mut live = lock(&p.live);
+            if *live >= p.opts.max_threads {
+                return fail(Errno::Again);
+            }
+            *live += 1;
+        }
+        let tid = p.next_tid.fetch_add(1, Ordering::Relaxed);
+        if !(1..=MAX_TID).contains(&tid) {
+            p.thread_gone();
+            return fail(Errno::Again);
+        }
+        let mut data = (p.derive)(caller.data());
+        if let Some((_, _, mem)) = &p.memory {
+            wasi_common_compat::linker::use_shared_memory((p.ctx_of)(&mut data), mem.clone());
+        }
+        let prog = p.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("wasi-thread-{tid}"))
+            .stack_size(p.opts.stack_size)
+            .spawn(move || {
+                let mut store = Store::new(&prog.engine, data);
+                prog.watch_epoch(&mut store);
+                let r = pre
+                    .instantiate(&mut store)
+                    .and_then(|i| i.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
+                    .and_then(|f| f.call(&mut store, (tid, start_arg)));
+                if let Err(e) = r {
+                    // A trap (or an exit) in any thread ends the program.
+                    prog.finished(Err(e));
+                    prog.stop_all();
+                }
+                drop(store);
+                prog.thread_gone();
+            });
+        match spawned {
+            Ok(_) => tid,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start a wasi thread");
+                p.thread_gone();
+                fail(Errno::Again)
+            }
+        }
+    }
+
+    fn thread_gone(&self) {
+        let mut live = lock(&self.live);
+        *live = live.saturating_sub(1);
+        self.live_changed.notify_all();
+    }
+
+    /// Stops busy threads at their next epoch check once the program ended.
+    fn watch_epoch(self: &Arc<Self>, store: &mut Store<T>) {
+        let weak = Arc::downgrade(self);
+        store.epoch_deadline_callback(move |_| match weak.upgrade() {
+            Some(p) if p.ended.load(Ordering::Acquire) => Err(wasmtime::Error::new(ProgramEnded)),
+            _ => Ok(UpdateDeadline::Continue(1)),
+        });
+        store.set_epoch_deadline(1);
+    }
+
+    fn record(&self, o: Outcome) {
+        let mut slot = lock(&self.outcome);
+        if slot.is_none() {
+            *slot = Some(o);
+        }
+    }
+
+    /// Records how a thread (or the main thread) ended.
+    fn finished(&self, r: wasmtime::Result<()>) {
+        match r {
+            Ok(()) => self.record(Outcome::Exit(0)),
+            Err(e) => {
+                if let Some(I32Exit(s)) = e.downcast_ref::<I32Exit>() {
+                    self.record(Outcome::Exit(*s));
+                } else if e.downcast_ref::<ProgramEnded>().is_none() {
+                    self.record(Outcome::Trap(e));
+                }
+            }
+        }
+    }
+
+    /// Ends the program: wakes WASI waits, makes busy threads trap, and
+    /// sweeps threads out of `memory.atomic.wait`.
+    fn stop_all(self: &Arc<Self>) {
+        if self.ended.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(ctx) = self.ctx.get() {
+            let status = match &*lock(&self.outcome) {
+                Some(Outcome::Exit(s)) => *s,
+                _ => 134,
+            };
+            ctx.request_exit(status);
+        }
+        self.engine.increment_epoch();
+        if let Some((_, _, mem)) = &self.memory {
+            let (mem, prog) = (mem.clone(), Arc::downgrade(self));
+            let _ = std::thread::Builder::new().name("wasi-threads-sweep".into()).spawn(move || {
+                sweep(&mem, || {
+                    prog.upgrade()
+                        .is_some_and(|p| *lock(&p.live) > 0 || p.main_running.load(Ordering::Acquire))
+                });
+            });
+        }
+    }
+
+    fn wait_for_threads(&self) {
+        let deadline = Instant::now() + self.opts.shutdown_grace;
+        let mut live = lock(&self.live);
+        while *live > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                tracing::warn!(threads = *live, "threads still running after the program ended; leaving them");
+                return;
+            }
+            live = match self.live_changed.wait_timeout(live, deadline - now) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+}
+
+/// Wakes every waiter of `memory.atomic.wait` in `mem` by notifying each
+/// 4-byte-aligned address, pass after pass, while `keep_going` says threads
+/// remain (a woken thread may wait again before it reaches an epoch check).
+fn sweep(mem: &SharedMemory, keep_going: impl Fn() -> bool) {
+    const BATCH: u64 = 1 << 16;
+    let mut pause = Duration::from_millis(1);
+    while keep_going() {
+        let size = mem.data_size() as u64;
+        let mut addr = 0;
+        while addr < size {
+            let end = (addr + BATCH * 4).min(size);
+            while addr + 4 <= end {
+                let _ = mem.atomic_notify(addr, u32::MAX);
+                addr += 4;
+            }
+            addr = end;
+            if !keep_going() {
+                return;
+            }
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
