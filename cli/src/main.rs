@@ -68,6 +68,13 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = Runtime::Sync)]
     runtime: Runtime,
 
+    /// Most threads a `wasm32-wasip1-threads` program may have alive at once
+    /// besides its main thread (modules that import `wasi::thread-spawn` or
+    /// a shared memory run with threads automatically; they always use the
+    /// sync runtime).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_threads: u32,
+
     /// The module to run.
     module: PathBuf,
 
@@ -157,12 +164,51 @@ fn p2_stdio(b: WasiCtxBuilder) -> WasiCtxBuilder {
         .stderr(Box::new(OutputStreamFile::new(e.p2_stream()).with_filetype(kind(e.is_terminal()))))
 }
 
+/// True if the module imports `wasi::thread-spawn` or a shared memory.
+fn imports_threads(wasm: &[u8]) -> Result<bool> {
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(imports) = payload? {
+            for i in imports.into_imports() {
+                let i = i?;
+                let spawn = i.module == "wasi" && matches!(i.name, "thread-spawn" | "thread_spawn");
+                let shared = matches!(i.ty, wasmparser::TypeRef::Memory(m) if m.shared);
+                if spawn || shared {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let engine = Engine::new(&Config::new())?;
-    let module = Module::from_file(&engine, &args.module)
-        .with_context(|| format!("failed to load {}", args.module.display()))?;
+    let bytes = std::fs::read(&args.module).with_context(|| format!("failed to read {}", args.module.display()))?;
+    let wasm = wat::parse_bytes(&bytes).with_context(|| format!("failed to parse {}", args.module.display()))?;
+    let threaded = imports_threads(&wasm)?;
+    let mut config = Config::new();
+    if threaded {
+        wasi_common_compat_threads::configure(&mut config);
+    }
+    let engine = Engine::new(&config)?;
+    let module = Module::new(&engine, &wasm).with_context(|| format!("failed to load {}", args.module.display()))?;
     let mut linker: Linker<wasi_common_compat::WasiCtx> = Linker::new(&engine);
     let result = match args.runtime {
+        _ if threaded => {
+            wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
+            let opts = wasi_common_compat_threads::ThreadsOptions {
+                max_threads: args.max_threads,
+                ..Default::default()
+            };
+            let program = wasi_common_compat_threads::WasiThreads::new(
+                &engine,
+                &module,
+                linker,
+                |cx| cx,
+                |cx: &wasi_common_compat::WasiCtx| cx.clone(),
+                opts,
+            )?;
+            program.run(build_ctx(&args)?)
+        }
         Runtime::Sync => {
             wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
             let mut store = Store::new(&engine, build_ctx(&args)?);
