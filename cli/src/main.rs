@@ -157,11 +157,27 @@ fn p2_stdio(b: WasiCtxBuilder) -> WasiCtxBuilder {
     use wasi_common_compat::FileType;
     use wasi_common_compat_p1_to_p2::{InputStreamFile, OutputStreamFile};
     use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
-    let kind = |tty: bool| if tty { FileType::CharacterDevice } else { FileType::Unknown };
-    let (i, o, e) = (wasmtime_wasi::cli::stdin(), wasmtime_wasi::cli::stdout(), wasmtime_wasi::cli::stderr());
-    b.stdin(Box::new(InputStreamFile::new(i.p2_stream()).with_filetype(kind(i.is_terminal()))))
-        .stdout(Box::new(OutputStreamFile::new(o.p2_stream()).with_filetype(kind(o.is_terminal()))))
-        .stderr(Box::new(OutputStreamFile::new(e.p2_stream()).with_filetype(kind(e.is_terminal()))))
+    let kind = |tty: bool| {
+        if tty {
+            FileType::CharacterDevice
+        } else {
+            FileType::Unknown
+        }
+    };
+    let (i, o, e) = (
+        wasmtime_wasi::cli::stdin(),
+        wasmtime_wasi::cli::stdout(),
+        wasmtime_wasi::cli::stderr(),
+    );
+    b.stdin(Box::new(
+        InputStreamFile::new(i.p2_stream()).with_filetype(kind(i.is_terminal())),
+    ))
+    .stdout(Box::new(
+        OutputStreamFile::new(o.p2_stream()).with_filetype(kind(o.is_terminal())),
+    ))
+    .stderr(Box::new(
+        OutputStreamFile::new(e.p2_stream()).with_filetype(kind(e.is_terminal())),
+    ))
 }
 
 /// True if the module imports `wasi::thread-spawn` or a shared memory.

@@ -39,7 +39,9 @@ async fn wait_ready(file: &dyn WasiFile, interest: Interest) {
                 tokio::io::Interest::READABLE
             };
             // The reactor of the current runtime, or the crate's own.
-            let rt = tokio::runtime::Handle::try_current().ok().or_else(crate::ambient_runtime);
+            let rt = tokio::runtime::Handle::try_current()
+                .ok()
+                .or_else(crate::ambient_runtime);
             let Some(rt) = rt else { return };
             let registered = {
                 let _enter = rt.enter();

@@ -88,7 +88,10 @@ fn run(wat: &str, ctx: WasiCtx, setup: impl FnOnce(&mut Store<WasiCtx>, &wasmtim
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
     let status = match start.call(&mut store, ()) {
         Ok(()) => 0,
-        Err(e) => e.downcast_ref::<I32Exit>().map(|x| x.0).unwrap_or_else(|| panic!("trap: {e:?}")),
+        Err(e) => e
+            .downcast_ref::<I32Exit>()
+            .map(|x| x.0)
+            .unwrap_or_else(|| panic!("trap: {e:?}")),
     };
     let total = match instance.get_global(&mut store, "total") {
         Some(g) => g.get(&mut store).i64().unwrap(),
@@ -98,7 +101,11 @@ fn run(wat: &str, ctx: WasiCtx, setup: impl FnOnce(&mut Store<WasiCtx>, &wasmtim
 }
 
 fn set_global(store: &mut Store<WasiCtx>, instance: &wasmtime::Instance, name: &str, v: wasmtime::Val) {
-    instance.get_global(&mut *store, name).unwrap().set(&mut *store, v).unwrap();
+    instance
+        .get_global(&mut *store, name)
+        .unwrap()
+        .set(&mut *store, v)
+        .unwrap();
 }
 
 /// Resident set size of this process in bytes.
@@ -151,7 +158,10 @@ fn spurious_wakeups_still_deliver() {
     let r = run(CAT, ctx, |_, _| {});
     assert_eq!(r.status, 0);
     assert_eq!(out.contents(), b"finally");
-    assert!(reads.load(Ordering::SeqCst) >= 101, "every spurious wakeup is one more read");
+    assert!(
+        reads.load(Ordering::SeqCst) >= 101,
+        "every spurious wakeup is one more read"
+    );
 }
 
 /// A stream whose `ready()` always resolves at once but which has nothing
@@ -249,7 +259,10 @@ impl OutputStream for ClosedOutput {
 fn closed_streams_are_eof_and_epipe() {
     // Input: end of file at once.
     let ctx = WasiCtx::builder()
-        .stdin(Box::new(InputStreamFile::new(Box::new(HotSpinner { empties: 0, data: None }))))
+        .stdin(Box::new(InputStreamFile::new(Box::new(HotSpinner {
+            empties: 0,
+            data: None,
+        }))))
         .build()
         .unwrap();
     let r = run(CAT, ctx, |_, _| {});
@@ -292,7 +305,10 @@ fn one_gib_through_64k_buffer_in_bounded_memory() {
     assert_eq!(r.status, 0);
     assert_eq!(r.total, TOTAL as i64);
     let grown = peak.load(Ordering::Relaxed).saturating_sub(before as usize);
-    assert!(grown < 64 << 20, "host memory grew by {grown} bytes while streaming 1 GiB");
+    assert!(
+        grown < 64 << 20,
+        "host memory grew by {grown} bytes while streaming 1 GiB"
+    );
 }
 
 #[test]
@@ -307,7 +323,10 @@ fn guest_closing_early_is_seen_by_host() {
                 Ok(()) => sent += chunk.len(),
                 Err(PushError::GuestClosed) => return (sent, pusher.guest_closed()),
             }
-            assert!(sent < 100 << 20, "the host never learned that the guest stopped reading");
+            assert!(
+                sent < 100 << 20,
+                "the host never learned that the guest stopped reading"
+            );
         }
     });
     let r = run(CAT, ctx, |s, i| {
@@ -318,7 +337,10 @@ fn guest_closing_early_is_seen_by_host() {
     assert!(r.total >= 10_000);
     let (sent, closed) = producer.join().unwrap();
     assert!(closed);
-    assert!(sent < 10_000 + 4096 + 1000, "sent {sent}: more than read plus one buffer");
+    assert!(
+        sent < 10_000 + 4096 + 1000,
+        "sent {sent}: more than read plus one buffer"
+    );
 }
 
 #[test]
@@ -352,7 +374,9 @@ fn sink_receives_every_byte_with_backpressure_on_the_guest() {
         }
         (got, largest)
     });
-    let r = run(PRODUCE, ctx, |s, i| set_global(s, i, "size", wasmtime::Val::I64(SIZE as i64)));
+    let r = run(PRODUCE, ctx, |s, i| {
+        set_global(s, i, "size", wasmtime::Val::I64(SIZE as i64))
+    });
     assert_eq!(r.status, 0);
     let (got, largest) = receiver.join().unwrap();
     assert_eq!(got, SIZE);
@@ -373,9 +397,8 @@ fn wasmtime_wasi_streams_work_in_a_sync_embedding() {
     // `AsyncReadStream` spawns a tokio task, so it is created in a runtime
     // context; the guest then runs on this (non-tokio) thread.
     let data: &'static [u8] = b"through tokio";
-    let stream = wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| {
-        wasmtime_wasi::p2::pipe::AsyncReadStream::new(data)
-    });
+    let stream =
+        wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| wasmtime_wasi::p2::pipe::AsyncReadStream::new(data));
     let stdout = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 16);
     let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
         .stdin(Box::new(InputStreamFile::new(Box::new(stream))))
@@ -388,7 +411,10 @@ fn wasmtime_wasi_streams_work_in_a_sync_embedding() {
 
 #[test]
 fn p1_files_serve_preview2_consumers() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         // A channel pipe: the reader waits until the host writes.
         let (pipe, writer) = wasi_common_compat::pipe::ReadPipe::channel(16);
@@ -417,7 +443,10 @@ fn p1_files_serve_preview2_consumers() {
                 all.extend_from_slice(&buf[..n]);
             }
         });
-        output.blocking_write_and_flush(Bytes::from_static(b"0123456789abcdef")).await.unwrap();
+        output
+            .blocking_write_and_flush(Bytes::from_static(b"0123456789abcdef"))
+            .await
+            .unwrap();
         drop(output);
         assert_eq!(drain.await.unwrap(), b"0123456789abcdef");
     });

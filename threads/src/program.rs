@@ -111,10 +111,14 @@ impl<T: Send + 'static> WasiThreads<T> {
     ) -> wasmtime::Result<Self> {
         let mut memory = None;
         for i in module.imports() {
-            if let ExternType::Memory(m) = i.ty() {
-                if m.is_shared() {
-                    memory = Some((i.module().to_owned(), i.name().to_owned(), SharedMemory::new(engine, m)?));
-                }
+            if let ExternType::Memory(m) = i.ty()
+                && m.is_shared()
+            {
+                memory = Some((
+                    i.module().to_owned(),
+                    i.name().to_owned(),
+                    SharedMemory::new(engine, m)?,
+                ));
             }
         }
         let entry_ok = matches!(
@@ -314,12 +318,14 @@ impl<T: Send + 'static> Program<T> {
         self.engine.increment_epoch();
         if let Some((_, _, mem)) = &self.memory {
             let (mem, prog) = (mem.clone(), Arc::downgrade(self));
-            let _ = std::thread::Builder::new().name("wasi-threads-sweep".into()).spawn(move || {
-                sweep(&mem, || {
-                    prog.upgrade()
-                        .is_some_and(|p| *lock(&p.live) > 0 || p.main_running.load(Ordering::Acquire))
+            let _ = std::thread::Builder::new()
+                .name("wasi-threads-sweep".into())
+                .spawn(move || {
+                    sweep(&mem, || {
+                        prog.upgrade()
+                            .is_some_and(|p| *lock(&p.live) > 0 || p.main_running.load(Ordering::Acquire))
+                    });
                 });
-            });
         }
     }
 
@@ -329,7 +335,10 @@ impl<T: Send + 'static> Program<T> {
         while *live > 0 {
             let now = Instant::now();
             if now >= deadline {
-                tracing::warn!(threads = *live, "threads still running after the program ended; leaving them");
+                tracing::warn!(
+                    threads = *live,
+                    "threads still running after the program ended; leaving them"
+                );
                 return;
             }
             live = match self.live_changed.wait_timeout(live, deadline - now) {

@@ -54,7 +54,11 @@ fn program(main_tail: &str, thread_body: &str, spawn_check: bool) -> String {
     (local.set $tid (call $spawn (i32.const 12345)))
     {check}
     {main_tail}))"#,
-        check = if spawn_check { "(if (i32.le_s (local.get $tid) (i32.const 0)) (then unreachable))" } else { "" },
+        check = if spawn_check {
+            "(if (i32.le_s (local.get $tid) (i32.const 0)) (then unreachable))"
+        } else {
+            ""
+        },
     )
 }
 
@@ -162,7 +166,11 @@ fn spawn_beyond_the_cap_fails_with_eagain() {
 }
 
 fn exit_from_main_while_thread(state: &str) {
-    let wat = program("(call $await_position) (call $sleep (i64.const 20000000)) (call $exit (i32.const 99))", state, true);
+    let wat = program(
+        "(call $await_position) (call $sleep (i64.const 20000000)) (call $exit (i32.const 99))",
+        state,
+        true,
+    );
     let o = run(&wat);
     assert_eq!(o.status, Ok(99), "thread state: {state}");
     assert_eq!(o.live_after, 0, "every thread stopped (thread state: {state})");
@@ -222,7 +230,11 @@ fn exit_from_thread_while_main_reads_stdin() {
 fn return_from_main_while_thread(state: &str) {
     let wat = program("(call $await_position) (call $sleep (i64.const 20000000))", state, true);
     let o = run(&wat);
-    assert_eq!(o.status, Ok(0), "returning from _start ends the program with 0 ({state})");
+    assert_eq!(
+        o.status,
+        Ok(0),
+        "returning from _start ends the program with 0 ({state})"
+    );
     assert_eq!(o.live_after, 0);
 }
 
@@ -258,17 +270,28 @@ fn a_thread_returning_ends_alone() {
 
 #[test]
 fn a_trapping_thread_ends_the_program_with_its_trap() {
-    let wat = program("(call $block_forever)", "(call $sleep (i64.const 10000000)) unreachable", true);
+    let wat = program(
+        "(call $block_forever)",
+        "(call $sleep (i64.const 10000000)) unreachable",
+        true,
+    );
     let o = run(&wat);
     let err = o.status.unwrap_err();
-    assert!(err.contains("unreachable"), "the program ends with the thread's trap: {err}");
+    assert!(
+        err.contains("unreachable"),
+        "the program ends with the thread's trap: {err}"
+    );
     assert_eq!(o.live_after, 0);
 }
 
 #[test]
 fn two_programs_in_one_host_one_traps_the_other_completes() {
     let engine = engine();
-    let trapping = program("(call $block_forever)", "(call $sleep (i64.const 30000000)) unreachable", true);
+    let trapping = program(
+        "(call $block_forever)",
+        "(call $sleep (i64.const 30000000)) unreachable",
+        true,
+    );
     let healthy = program(
         "(call $await_position) (call $sleep (i64.const 100000000)) (call $exit (i32.const 11))",
         "(call $in_position) (call $busy_forever)",
@@ -285,7 +308,11 @@ fn two_programs_in_one_host_one_traps_the_other_completes() {
     });
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     assert!(a.status.is_err(), "the first program trapped");
-    assert_eq!(b.status, Ok(11), "the second is unaffected by the first's trap (and its epoch bump)");
+    assert_eq!(
+        b.status,
+        Ok(11),
+        "the second is unaffected by the first's trap (and its epoch bump)"
+    );
     assert_eq!((a.live_after, b.live_after), (0, 0));
 }
 

@@ -135,10 +135,10 @@ fn poll_once(
     if any || zero_timeout {
         return Poll::Ready(Ok(()));
     }
-    if let Some(t) = timer {
-        if t.poll_read_ready(cx).is_ready() {
-            return Poll::Ready(Ok(()));
-        }
+    if let Some(t) = timer
+        && t.poll_read_ready(cx).is_ready()
+    {
+        return Poll::Ready(Ok(()));
     }
     Poll::Pending
 }

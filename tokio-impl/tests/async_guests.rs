@@ -95,12 +95,19 @@ async fn run_async(
     let mut store = Store::new(engine, ctx);
     let instance = linker.instantiate_async(&mut store, module).await.unwrap();
     for (name, v) in globals {
-        instance.get_global(&mut store, name).unwrap().set(&mut store, *v).unwrap();
+        instance
+            .get_global(&mut store, name)
+            .unwrap()
+            .set(&mut store, *v)
+            .unwrap();
     }
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
     let status = match start.call_async(&mut store, ()).await {
         Ok(()) => 0,
-        Err(e) => e.downcast_ref::<I32Exit>().map(|x| x.0).unwrap_or_else(|| panic!("trap: {e:?}")),
+        Err(e) => e
+            .downcast_ref::<I32Exit>()
+            .map(|x| x.0)
+            .unwrap_or_else(|| panic!("trap: {e:?}")),
     };
     (status, store, instance)
 }
@@ -111,7 +118,10 @@ fn global_i32(store: &mut Store<WasiCtx>, i: &wasmtime::Instance, name: &str) ->
 
 #[test]
 fn hundred_guests_on_one_current_thread_runtime() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let engine = engine();
         let linker = linker(&engine);
@@ -138,7 +148,11 @@ fn hundred_guests_on_one_current_thread_runtime() {
                         .unwrap();
                     let (e, l, m) = (engine.clone(), linker.clone(), module.clone());
                     let task = tokio::task::spawn_local(async move { run_async(&e, &l, &m, ctx, &[]).await.0 });
-                    if i % 2 == 0 { blocked.push((task, out)) } else { quick.push((task, out, i)) }
+                    if i % 2 == 0 {
+                        blocked.push((task, out))
+                    } else {
+                        quick.push((task, out, i))
+                    }
                 }
                 // The 50 guests with data finish while the other 50 wait on
                 // their pipes, all on this one thread.
@@ -147,7 +161,10 @@ fn hundred_guests_on_one_current_thread_runtime() {
                     assert_eq!(out.contents(), format!("quick {i}").as_bytes());
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                assert!(blocked.iter().all(|(t, _)| !t.is_finished()), "guests without input must still wait");
+                assert!(
+                    blocked.iter().all(|(t, _)| !t.is_finished()),
+                    "guests without input must still wait"
+                );
                 for (k, f) in feeders.iter().enumerate() {
                     f.write_all_async(format!("fed {k}").as_bytes()).await.unwrap();
                 }
@@ -162,14 +179,22 @@ fn hundred_guests_on_one_current_thread_runtime() {
 
 #[test]
 fn works_on_a_multi_thread_runtime() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let engine = engine();
         let linker = linker(&engine);
         let module = Module::new(&engine, ECHO).unwrap();
         let (pipe, feeder) = ReadPipe::channel(64);
         let out = WritePipe::new_in_memory();
-        let ctx = wasi_common_compat_tokio::builder().stdin(Box::new(pipe)).stdout(Box::new(out.clone())).build().unwrap();
+        let ctx = wasi_common_compat_tokio::builder()
+            .stdin(Box::new(pipe))
+            .stdout(Box::new(out.clone()))
+            .build()
+            .unwrap();
         let guest = tokio::spawn(async move { run_async(&engine, &linker, &module, ctx, &[]).await.0 });
         tokio::time::sleep(Duration::from_millis(10)).await;
         feeder.write_all_async(b"multi").await.unwrap();
@@ -180,16 +205,27 @@ fn works_on_a_multi_thread_runtime() {
 
 #[test]
 fn dropping_a_running_call_leaves_the_context_usable() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let engine = engine();
         let linker = linker(&engine);
         let module = Module::new(&engine, ECHO).unwrap();
         let (pipe, feeder) = ReadPipe::channel(64);
         let out = WritePipe::new_in_memory();
-        let ctx = wasi_common_compat_tokio::builder().stdin(Box::new(pipe)).stdout(Box::new(out.clone())).build().unwrap();
+        let ctx = wasi_common_compat_tokio::builder()
+            .stdin(Box::new(pipe))
+            .stdout(Box::new(out.clone()))
+            .build()
+            .unwrap();
         // The first guest blocks in fd_read; its call is dropped mid-wait.
-        let first = tokio::time::timeout(Duration::from_millis(20), run_async(&engine, &linker, &module, ctx.clone(), &[])).await;
+        let first = tokio::time::timeout(
+            Duration::from_millis(20),
+            run_async(&engine, &linker, &module, ctx.clone(), &[]),
+        )
+        .await;
         assert!(first.is_err(), "the call was still waiting and got cancelled");
         // The same program state serves a new instance: the pipe still
         // delivers, the fd table is intact.
@@ -203,20 +239,35 @@ fn dropping_a_running_call_leaves_the_context_usable() {
 
 #[test]
 fn bad_fd_gets_its_own_event_among_good_subscriptions() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let engine = engine();
         let linker = linker(&engine);
         let module = Module::new(&engine, POLL).unwrap();
         let (pipe, _feeder) = ReadPipe::channel(8);
-        let ctx = wasi_common_compat_tokio::builder().stdin(Box::new(pipe)).build().unwrap();
-        let (status, mut store, inst) =
-            run_async(&engine, &linker, &module, ctx, &[("ns", wasmtime::Val::I64(5_000_000_000))]).await;
+        let ctx = wasi_common_compat_tokio::builder()
+            .stdin(Box::new(pipe))
+            .build()
+            .unwrap();
+        let (status, mut store, inst) = run_async(
+            &engine,
+            &linker,
+            &module,
+            ctx,
+            &[("ns", wasmtime::Val::I64(5_000_000_000))],
+        )
+        .await;
         assert_eq!(status, 0);
         // The bad fd is reported at once (EBADF in its own fd_read event);
         // the 5 s clock and the empty pipe are not ready.
         assert_eq!(global_i32(&mut store, &inst, "nevents"), 1);
-        assert_eq!(global_i32(&mut store, &inst, "err2"), wasi_common_compat::Errno::Badf as i32);
+        assert_eq!(
+            global_i32(&mut store, &inst, "err2"),
+            wasi_common_compat::Errno::Badf as i32
+        );
         assert_eq!(global_i32(&mut store, &inst, "type2"), 1);
     });
 }
@@ -225,7 +276,10 @@ fn bad_fd_gets_its_own_event_among_good_subscriptions() {
 fn sleeps_never_wake_early() {
     // Accuracy is measured by the benchmark (poll_clock), not asserted here;
     // what the spec requires is that the clock has passed the deadline.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let engine = engine();
         let linker = linker(&engine);
