@@ -210,6 +210,13 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
+    /// Preopens an already opened cap-std directory as `guest` (the form the
+    /// deleted `wasi-common` builder took).
+    pub fn preopened_cap_std_dir(mut self, dir: cap_std::fs::Dir, guest: impl Into<String>) -> Self {
+        self.inner = self.inner.preopened_dir(Box::new(Dir::from_cap_std(dir)), guest);
+        self
+    }
+
     /// Preopens any directory implementation (a virtual one) as `guest`.
     pub fn preopened_virtual_dir(mut self, dir: Box<dyn WasiDir>, guest: impl Into<String>) -> Self {
         self.inner = self.inner.preopened_dir(dir, guest);
