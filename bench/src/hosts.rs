@@ -1,0 +1,349 @@
+//! The configurations a workload runs on: this project's hosts (sync,
+//! tokio, sync with stdio bridged to wasmtime-wasi's p2 streams, and
+//! wasi-threads), wasmtime-wasi 48's preview1, and the native build.
+//!
+//! Every wasm configuration compiles its module once ([`Hosts::new`]) and
+//! makes a fresh store, context and instance for each run; the guest times
+//! itself, so none of that is measured. Guests report on stderr (an
+//! in-memory pipe here); their stdout is the process's fd 1, which the
+//! bench points at `/dev/null` while it measures ([`StdoutToNull`]).
+
+use crate::workloads::{Case, Workload};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use wasi_common_compat::pipe::WritePipe;
+use wasi_common_compat::{FileType, I32Exit, WasiCtx};
+use wasi_common_compat_p1_to_p2::OutputStreamFile;
+use wasi_common_compat_sync::WasiCtxBuilder;
+use wasi_common_compat_threads::{ThreadsOptions, WasiThreads};
+use wasmtime::error::Context as _;
+use wasmtime::{Config as EngineConfig, Engine, Linker, Module, Result, Store, bail};
+use wasmtime_wasi::cli::{IsTerminal as _, StdoutStream as _};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+/// Where the guests see the scratch directory.
+const GUEST_DIR: &str = "/bench";
+/// argv\[0\] of the guests.
+const ARGV0: &str = "workload";
+/// Room for the guest's report lines (and a panic message).
+const STDERR_CAPACITY: usize = 64 << 10;
+
+/// A column of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Config {
+    /// The native build, run as a child process.
+    Native,
+    /// This project's sync backend (`wasi_common_compat_sync`), a sync store;
+    /// `threads_write` runs through `WasiThreads` on it.
+    Sync,
+    /// The tokio backend: an async store, `call_async` on a current_thread
+    /// runtime.
+    Tokio,
+    /// The sync backend with stdout served by wasmtime-wasi's stdout stream
+    /// through the p1-to-p2 bridge (`OutputStreamFile`).
+    P2,
+    /// wasmtime-wasi 48's own preview1 (`wasmtime_wasi::p1`).
+    WasmtimeWasi,
+}
+
+impl Config {
+    /// Every configuration, in column order.
+    pub const ALL: [Config; 5] = [
+        Config::Native,
+        Config::Sync,
+        Config::Tokio,
+        Config::P2,
+        Config::WasmtimeWasi,
+    ];
+
+    /// The column heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            Config::Native => "native",
+            Config::Sync => "sync",
+            Config::Tokio => "tokio",
+            Config::P2 => "p2 stdio",
+            Config::WasmtimeWasi => "wasmtime-wasi",
+        }
+    }
+
+    /// Whether this configuration runs `w` (else its cell is "-"; see
+    /// `report::NOTES` for why).
+    pub fn runs(self, w: Workload) -> bool {
+        match (self, w) {
+            (Config::Native | Config::Sync, _) => true,
+            // WasiThreads drives sync stores only, and wasmtime-wasi 48 has
+            // no wasi-threads for preview1 (its WasiP1Ctx is not shared).
+            (_, Workload::ThreadsWrite) => false,
+            // The bridge only changes stdio: elsewhere this is the sync
+            // column again.
+            (Config::P2, w) => w == Workload::StdoutSmall,
+            (Config::Tokio | Config::WasmtimeWasi, _) => true,
+        }
+    }
+}
+
+/// The results a workload run printed (`RESULT <key> <value>` lines).
+pub type Results = BTreeMap<String, u128>;
+
+/// Everything compiled once: engines, modules, linkers, the tokio runtime.
+pub struct Hosts {
+    scratch: PathBuf,
+    native: PathBuf,
+    module: Option<Module>,
+    sync_linker: Option<Linker<WasiCtx>>,
+    tokio_linker: Option<Linker<WasiCtx>>,
+    wasi_linker: Option<Linker<WasiP1Ctx>>,
+    rt: Option<tokio::runtime::Runtime>,
+    threads: Option<(Engine, Module, Linker<WasiCtx>)>,
+}
+
+impl Hosts {
+    /// Compiles what `configs` need for `workloads`: one engine and module
+    /// for the wasm32-wasip1 build, shared by every wasm configuration, and
+    /// a threads-enabled engine and module for wasm32-wasip1-threads.
+    pub fn new(
+        scratch: &Path,
+        wasm: &Path,
+        wasm_threads: &Path,
+        native: &Path,
+        configs: &[Config],
+        workloads: &[Workload],
+    ) -> Result<Hosts> {
+        let wants =
+            |c: Config| configs.contains(&c) && workloads.iter().any(|&w| c.runs(w) && w != Workload::ThreadsWrite);
+        let any_wasm = [Config::Sync, Config::Tokio, Config::P2, Config::WasmtimeWasi]
+            .into_iter()
+            .any(wants);
+        let mut hosts = Hosts {
+            scratch: scratch.to_path_buf(),
+            native: native.to_path_buf(),
+            module: None,
+            sync_linker: None,
+            tokio_linker: None,
+            wasi_linker: None,
+            rt: None,
+            threads: None,
+        };
+        if any_wasm {
+            let engine = Engine::new(&EngineConfig::new())?;
+            let module = Module::from_file(&engine, wasm).with_context(|| format!("compiling {}", wasm.display()))?;
+            if wants(Config::Sync) || wants(Config::P2) {
+                let mut l = Linker::new(&engine);
+                wasi_common_compat_sync::add_to_linker(&mut l, |cx| cx)?;
+                hosts.sync_linker = Some(l);
+            }
+            if wants(Config::Tokio) {
+                let mut l = Linker::new(&engine);
+                wasi_common_compat_tokio::add_to_linker(&mut l, |cx| cx)?;
+                hosts.tokio_linker = Some(l);
+                hosts.rt = Some(tokio::runtime::Builder::new_current_thread().enable_all().build()?);
+            }
+            if wants(Config::WasmtimeWasi) {
+                let mut l = Linker::new(&engine);
+                wasmtime_wasi::p1::add_to_linker_sync(&mut l, |cx| cx)?;
+                hosts.wasi_linker = Some(l);
+            }
+            hosts.module = Some(module);
+        }
+        if configs.contains(&Config::Sync) && workloads.contains(&Workload::ThreadsWrite) {
+            let mut config = EngineConfig::new();
+            wasi_common_compat_threads::configure(&mut config);
+            let engine = Engine::new(&config)?;
+            let module = Module::from_file(&engine, wasm_threads)
+                .with_context(|| format!("compiling {}", wasm_threads.display()))?;
+            let mut l = Linker::new(&engine);
+            wasi_common_compat_sync::add_to_linker(&mut l, |cx| cx)?;
+            hosts.threads = Some((engine, module, l));
+        }
+        Ok(hosts)
+    }
+
+    /// Runs `case` once on `config` and returns what the program reported.
+    pub fn run(&self, config: Config, case: &Case) -> Result<Results> {
+        let argv = case.argv(GUEST_DIR);
+        let stderr = match config {
+            Config::Native => return self.run_native(case),
+            Config::Sync if case.workload == Workload::ThreadsWrite => self.run_threads(&argv)?,
+            Config::Sync => self.run_sync(&argv, false)?,
+            Config::P2 => self.run_sync(&argv, true)?,
+            Config::Tokio => self.run_tokio(&argv)?,
+            Config::WasmtimeWasi => self.run_wasmtime_wasi(&argv)?,
+        };
+        parse(&stderr)
+    }
+
+    /// A context of this project's backend: argv, the scratch directory,
+    /// stdout as `stdio` sets it, stderr into the returned pipe.
+    fn ctx(&self, base: WasiCtxBuilder, argv: &[String], p2_stdout: bool) -> Result<(WasiCtx, WritePipe)> {
+        let err = WritePipe::new_in_memory();
+        let b = if p2_stdout {
+            // As `wasi-compat run --stdio p2` does.
+            let out = wasmtime_wasi::cli::stdout();
+            let kind = if out.is_terminal() {
+                FileType::CharacterDevice
+            } else {
+                FileType::Unknown
+            };
+            base.stdout(Box::new(OutputStreamFile::new(out.p2_stream()).with_filetype(kind)))
+        } else {
+            base.inherit_stdout()
+        };
+        let ctx = b
+            .stderr(Box::new(err.clone()))
+            .arg(ARGV0)?
+            .args(argv)?
+            .preopened_dir(&self.scratch, GUEST_DIR)?
+            .build()?;
+        Ok((ctx, err))
+    }
+
+    fn run_sync(&self, argv: &[String], p2_stdout: bool) -> Result<Vec<u8>> {
+        let (linker, module) = (need(&self.sync_linker)?, need(&self.module)?);
+        let (ctx, err) = self.ctx(WasiCtxBuilder::new(), argv, p2_stdout)?;
+        let mut store = Store::new(module.engine(), ctx);
+        let instance = linker.instantiate(&mut store, module)?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        exited(start.call(&mut store, ()), &err.contents())?;
+        Ok(err.contents())
+    }
+
+    fn run_tokio(&self, argv: &[String]) -> Result<Vec<u8>> {
+        let (linker, module, rt) = (need(&self.tokio_linker)?, need(&self.module)?, need(&self.rt)?);
+        let (ctx, err) = self.ctx(wasi_common_compat_tokio::builder(), argv, false)?;
+        let result = rt.block_on(async {
+            let mut store = Store::new(module.engine(), ctx);
+            let instance = linker.instantiate_async(&mut store, module).await?;
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            start.call_async(&mut store, ()).await
+        });
+        exited(result, &err.contents())?;
+        Ok(err.contents())
+    }
+
+    fn run_threads(&self, argv: &[String]) -> Result<Vec<u8>> {
+        let Some((engine, module, linker)) = &self.threads else {
+            bail!("the threads host was not prepared");
+        };
+        let (ctx, err) = self.ctx(WasiCtxBuilder::new(), argv, false)?;
+        let program = WasiThreads::new(
+            engine,
+            module,
+            linker.clone(),
+            |cx| cx,
+            |cx: &WasiCtx| cx.clone(),
+            ThreadsOptions::default(),
+        )?;
+        exited(program.run(ctx), &err.contents())?;
+        Ok(err.contents())
+    }
+
+    fn run_wasmtime_wasi(&self, argv: &[String]) -> Result<Vec<u8>> {
+        let (linker, module) = (need(&self.wasi_linker)?, need(&self.module)?);
+        let err = MemoryOutputPipe::new(STDERR_CAPACITY);
+        let mut b = wasmtime_wasi::WasiCtxBuilder::new();
+        b.inherit_stdout()
+            .stderr(err.clone())
+            .arg(ARGV0)
+            .args(argv)
+            .preopened_dir(&self.scratch, GUEST_DIR, wasmtime_wasi::FsPerms::ReadWrite)?;
+        let mut store = Store::new(module.engine(), b.build_p1());
+        let instance = linker.instantiate(&mut store, module)?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        let result = match start.call(&mut store, ()) {
+            Err(e) if e.downcast_ref::<wasmtime_wasi::I32Exit>().is_some_and(|x| x.0 == 0) => Ok(()),
+            r => r,
+        };
+        exited(result, &err.contents())?;
+        Ok(err.contents().to_vec())
+    }
+
+    fn run_native(&self, case: &Case) -> Result<Results> {
+        let scratch = self.scratch.to_str().context("the scratch path is not UTF-8")?;
+        let out = Command::new(&self.native)
+            .args(case.argv(scratch))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .with_context(|| format!("running {}", self.native.display()))?;
+        if !out.status.success() {
+            bail!(
+                "the native workload failed ({}):\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        parse(&out.stderr)
+    }
+}
+
+fn need<X>(x: &Option<X>) -> Result<&X> {
+    match x {
+        Some(x) => Ok(x),
+        None => bail!("this configuration was not prepared"),
+    }
+}
+
+/// `Ok` for a guest that returned from `_start` or exited with status 0.
+fn exited(result: Result<()>, stderr: &[u8]) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => Ok(()),
+        Err(e) => Err(e.context(format!(
+            "the guest failed; its stderr:\n{}",
+            String::from_utf8_lossy(stderr)
+        ))),
+    }
+}
+
+/// The `RESULT <key> <value>` lines of a run's stderr.
+fn parse(stderr: &[u8]) -> Result<Results> {
+    let text = String::from_utf8_lossy(stderr);
+    let mut r = Results::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("RESULT ") {
+            let (k, v) = rest.split_once(' ').context("a RESULT line without a value")?;
+            r.insert(
+                k.to_owned(),
+                v.trim()
+                    .parse::<u128>()
+                    .context("a RESULT value that is not a number")?,
+            );
+        }
+    }
+    if !r.contains_key("ns") {
+        bail!("the workload reported no time; its stderr:\n{text}");
+    }
+    Ok(r)
+}
+
+/// Points fd 1 at `/dev/null` until dropped (then restores it), so guests
+/// that inherit the host's stdout write to `/dev/null`.
+pub struct StdoutToNull {
+    saved: rustix::fd::OwnedFd,
+}
+
+impl StdoutToNull {
+    /// Flushes Rust's stdout buffer and redirects fd 1.
+    pub fn new() -> std::io::Result<StdoutToNull> {
+        std::io::stdout().flush()?;
+        let saved = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdout(), 3)?;
+        let null = File::options().write(true).open("/dev/null")?;
+        rustix::stdio::dup2_stdout(&null)?;
+        Ok(StdoutToNull { saved })
+    }
+}
+
+impl Drop for StdoutToNull {
+    fn drop(&mut self) {
+        let _ = std::io::stdout().flush();
+        // Nothing to do if this fails: the table then goes to /dev/null,
+        // and the markdown file still has it.
+        let _ = rustix::stdio::dup2_stdout(&self.saved);
+    }
+}

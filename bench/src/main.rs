@@ -1,0 +1,194 @@
+//! `wasi-bench`: issue #6's benchmark.
+//!
+//! Runs each workload of `workloads/` (one Rust program built for
+//! wasm32-wasip1, wasm32-wasip1-threads and the host) on this project's
+//! sync and tokio backends, on the sync backend with stdio bridged to
+//! wasmtime-wasi's p2 streams, on wasmtime-wasi 48's own preview1, and
+//! natively; prints one table of medians and ratios and writes it, with the
+//! machine and the date, to `target/bench/results.md`.
+//!
+//! ```text
+//! cargo run --release -p wasi-common-compat-bench -- [--runs 5] [--only write_small,meta] [--configs native,sync]
+//! ```
+//!
+//! `--smoke` runs every workload once at a tiny size (the test suite does
+//! that); its figures mean nothing.
+
+#![forbid(unsafe_code)]
+
+mod hosts;
+mod report;
+mod workloads;
+
+use clap::Parser;
+use hosts::{Config, Hosts, StdoutToNull};
+use report::Measurements;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use workloads::{Sizes, Workload};
+
+/// `<target>/bench`, where the scratch files and the results go by default.
+const BENCH_DIR: &str = env!("BENCH_DIR");
+
+#[derive(Parser)]
+#[command(
+    name = "wasi-bench",
+    about = "Benchmark the preview1 hosts against wasmtime-wasi and native (issue #6)"
+)]
+struct Args {
+    /// Runs of each workload on each configuration; the table shows medians.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+
+    /// Workloads to run (comma-separated; default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Workload>,
+
+    /// Configurations to run (comma-separated; default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    configs: Vec<Config>,
+
+    /// Every workload once at a tiny size: checks that everything runs; the
+    /// figures mean nothing.
+    #[arg(long)]
+    smoke: bool,
+
+    /// Directory for the workloads' files (256 MiB for read_big).
+    #[arg(long, value_name = "DIR")]
+    scratch: Option<PathBuf>,
+
+    /// Where to write the table as markdown [default: target/bench/results.md;
+    /// with --smoke: nowhere].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("wasi-bench: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the benchmark; `Ok(false)` if some run failed.
+fn run(args: Args) -> wasmtime::Result<bool> {
+    let workloads: Vec<Workload> = Workload::ALL
+        .into_iter()
+        .filter(|w| args.only.is_empty() || args.only.contains(w))
+        .collect();
+    let configs: Vec<Config> = Config::ALL
+        .into_iter()
+        .filter(|c| args.configs.is_empty() || args.configs.contains(c))
+        .collect();
+    let (sizes, runs) = if args.smoke {
+        (Sizes::SMOKE, 1)
+    } else {
+        (Sizes::FULL, args.runs.max(1))
+    };
+    let bench_dir = Path::new(BENCH_DIR);
+    let scratch = args.scratch.clone().unwrap_or_else(|| bench_dir.join("scratch"));
+    let out = match (&args.out, args.smoke) {
+        (Some(o), _) => Some(o.clone()),
+        (None, false) => Some(bench_dir.join("results.md")),
+        (None, true) => None,
+    };
+
+    eprintln!("wasi-bench: preparing {} ...", scratch.display());
+    workloads::prepare(&scratch, &workloads, &sizes)?;
+    let scratch = scratch.canonicalize()?;
+    let t = Instant::now();
+    let hosts = Hosts::new(
+        &scratch,
+        Path::new(env!("WORKLOAD_WASM")),
+        Path::new(env!("WORKLOAD_WASM_THREADS")),
+        Path::new(env!("WORKLOAD_NATIVE")),
+        &configs,
+        &workloads,
+    )?;
+    eprintln!("wasi-bench: modules compiled in {:.1} s", t.elapsed().as_secs_f64());
+
+    let cases = workloads::cases(&workloads, &sizes);
+    let mut m = Measurements::new(cases.clone(), configs.clone());
+    let load_before = report::load();
+    let started = report::now_utc();
+    let mut ok = true;
+    {
+        let _null = StdoutToNull::new()?;
+        for run in 0..runs {
+            for (i, case) in cases.iter().enumerate() {
+                // Round-robin: each run starts with the next configuration.
+                let order = configs.iter().cycle().skip(run % configs.len()).take(configs.len());
+                for &config in order.filter(|c| c.runs(case.workload)) {
+                    match hosts.run(config, case) {
+                        Ok(r) => {
+                            eprintln!(
+                                "[run {}/{runs}] {} on {}: {:.1} ms",
+                                run + 1,
+                                case.label,
+                                config.title(),
+                                r["ns"] as f64 / 1e6
+                            );
+                            m.samples[i].entry(config).or_default().push(r);
+                        }
+                        Err(e) => {
+                            ok = false;
+                            eprintln!(
+                                "[run {}/{runs}] {} on {}: FAILED: {e:?}",
+                                run + 1,
+                                case.label,
+                                config.title()
+                            );
+                            *m.failures[i].entry(config).or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let table = m.table();
+    println!("{table}");
+    if let Some(out) = out {
+        let doc = markdown(&table, &started, &load_before, runs, &args);
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&out, doc)?;
+        eprintln!("wasi-bench: wrote {}", out.display());
+    }
+    Ok(ok)
+}
+
+fn markdown(table: &str, started: &str, load_before: &str, runs: usize, args: &Args) -> String {
+    let mut cmd = String::from("cargo run --release -p wasi-common-compat-bench");
+    let passed: Vec<String> = std::env::args().skip(1).collect();
+    if !passed.is_empty() {
+        cmd.push_str(" -- ");
+        cmd.push_str(&passed.join(" "));
+    }
+    format!(
+        "# wasi-common-compat benchmark results\n\n\
+         - Date: {started}\n\
+         - Machine: {}\n\
+         - Load average (1 min) before / after: {load_before} / {}\n\
+         - Toolchain: {}; Wasmtime and wasmtime-wasi 48 (as pinned in the workspace)\n\
+         - Runs: {runs}{}\n\
+         - Command: `{cmd}`\n\n\
+         {table}\n\
+         {}\n",
+        report::machine(),
+        report::load(),
+        env!("BENCH_RUSTC_VERSION"),
+        if args.smoke {
+            " (smoke sizes: the figures mean nothing)"
+        } else {
+            ""
+        },
+        report::NOTES,
+    )
+}
