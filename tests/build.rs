@@ -1,13 +1,16 @@
-//! Builds the guest programs in `guests/` for `wasm32-wasip1` and generates:
+//! Builds the guest programs in `guests/` for `wasm32-wasip1` and those in
+//! `guests-threads/` for `wasm32-wasip1-threads`, and generates:
 //!
 //! - `$OUT_DIR/guests.rs` (included by the library): `GUESTS`, the names
 //!   of all guest programs, and `GUEST_DIR`, where their `.wasm` files are;
-//! - `$OUT_DIR/coverage.rs` (included by the test suite): one reference per
-//!   guest to the `COVERED` constant of the test module of the same name, so
-//!   a guest without a test makes the suite fail to compile.
+//!   `THREADS_GUESTS` and `THREADS_GUEST_DIR`, the same for the threaded ones;
+//! - `$OUT_DIR/coverage.rs` (included by the test suite) and
+//!   `$OUT_DIR/threads_coverage.rs` (included by the threads suite): one
+//!   reference per guest to the `COVERED` constant of the test module of the
+//!   same name, so a guest without a test makes the suite fail to compile.
 //!
-//! The guests are a separate cargo workspace, built by a nested
-//! `cargo build --release --target wasm32-wasip1` into `<target>/guests`.
+//! Each guest set is a separate cargo workspace, built by a nested
+//! `cargo build --release --target <triple>` into `<target>/guests`.
 
 use std::env;
 use std::ffi::OsString;
@@ -15,31 +18,67 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const TARGET: &str = "wasm32-wasip1";
+/// One set of guest programs: a cargo workspace and the target it builds for.
+struct GuestSet {
+    /// The workspace's folder, next to this file.
+    dir: &'static str,
+    target: &'static str,
+    /// The names generated for it: the list, the directory, the coverage file.
+    list_const: &'static str,
+    dir_const: &'static str,
+    coverage_file: &'static str,
+}
+
+const SETS: [GuestSet; 2] = [
+    GuestSet {
+        dir: "guests",
+        target: "wasm32-wasip1",
+        list_const: "GUESTS",
+        dir_const: "GUEST_DIR",
+        coverage_file: "coverage.rs",
+    },
+    GuestSet {
+        dir: "guests-threads",
+        target: "wasm32-wasip1-threads",
+        list_const: "THREADS_GUESTS",
+        dir_const: "THREADS_GUEST_DIR",
+        coverage_file: "threads_coverage.rs",
+    },
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let guests_dir = manifest_dir.join("guests");
-    for p in ["src", "Cargo.toml", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={}", guests_dir.join(p).display());
-    }
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
-
-    let names = guest_names(&guests_dir.join("src/bin"));
     let target_dir = target_dir(&out_dir).join("guests");
-    check_target_installed();
-    build_guests(&guests_dir, &target_dir);
 
-    let wasm_dir = target_dir.join(TARGET).join("release");
-    for n in &names {
-        let wasm = wasm_dir.join(format!("{n}.wasm"));
-        if !wasm.is_file() {
-            panic!("the guest build succeeded but {} is missing", wasm.display());
+    let mut generated = String::new();
+    let mut all_names: Vec<String> = Vec::new();
+    for set in &SETS {
+        let guests_dir = manifest_dir.join(set.dir);
+        for p in ["src", "Cargo.toml", "Cargo.lock"] {
+            println!("cargo:rerun-if-changed={}", guests_dir.join(p).display());
         }
+        let names = guest_names(&guests_dir.join("src/bin"));
+        if let Some(dup) = names.iter().find(|n| all_names.contains(n)) {
+            panic!("guest program name {dup:?} is used in two guest sets; each needs its own test module");
+        }
+        all_names.extend(names.iter().cloned());
+        check_target_installed(set.target);
+        build_guests(&guests_dir, &target_dir, set.target);
+
+        let wasm_dir = target_dir.join(set.target).join("release");
+        for n in &names {
+            let wasm = wasm_dir.join(format!("{n}.wasm"));
+            if !wasm.is_file() {
+                panic!("the guest build succeeded but {} is missing", wasm.display());
+            }
+        }
+        generated.push_str(&list_source(set, &names, &wasm_dir));
+        write_if_changed(&out_dir.join(set.coverage_file), &coverage_source(&names));
     }
-    write_generated(&out_dir, &names, &wasm_dir);
+    write_if_changed(&out_dir.join("guests.rs"), &generated);
 }
 
 /// The stems of `guests/src/bin/*.rs`, sorted.
@@ -97,16 +136,16 @@ fn rustc() -> OsString {
 
 /// Fails with a clear message if the standard library for the target is
 /// missing.
-fn check_target_installed() {
+fn check_target_installed(target: &str) {
     let out = Command::new(rustc())
         .args(["--print", "sysroot"])
         .output()
         .unwrap_or_else(|e| panic!("cannot run rustc: {e}"));
     let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    let lib = sysroot.join("lib/rustlib").join(TARGET);
+    let lib = sysroot.join("lib/rustlib").join(target);
     if !lib.is_dir() {
         panic!(
-            "\n\nThe Rust target `{TARGET}` is not installed ({} is missing).\n\
+            "\n\nThe Rust target `{target}` is not installed ({} is missing).\n\
              The guest programs of the test suite need it: run `bash scripts/setup.sh`\n\
              (it runs `rustup target add wasm32-wasip1 wasm32-wasip1-threads`).\n",
             lib.display()
@@ -115,12 +154,12 @@ fn check_target_installed() {
 }
 
 /// Runs the nested cargo build of the guests.
-fn build_guests(guests_dir: &Path, target_dir: &Path) {
+fn build_guests(guests_dir: &Path, target_dir: &Path, target: &str) {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--release")
-        .args(["--target", TARGET])
+        .args(["--target", target])
         .arg("--manifest-path")
         .arg(guests_dir.join("Cargo.toml"))
         .arg("--target-dir")
@@ -175,32 +214,43 @@ fn build_guests(guests_dir: &Path, target_dir: &Path) {
     }
 }
 
-fn write_generated(out_dir: &Path, names: &[String], wasm_dir: &Path) {
-    let mut guests = String::new();
-    guests.push_str("/// The guest programs (`tests/guests/src/bin/*.rs`), sorted by name.\n");
-    guests.push_str("pub const GUESTS: &[&str] = &[\n");
-    for n in names {
-        writeln!(guests, "    {n:?},").expect("writing to a String");
-    }
-    guests.push_str("];\n\n/// Where the guests' `.wasm` files are.\n");
+/// The guest list and directory of one set, for `guests.rs`.
+fn list_source(set: &GuestSet, names: &[String], wasm_dir: &Path) -> String {
+    let mut src = String::new();
     writeln!(
-        guests,
-        "pub const GUEST_DIR: &str = {:?};",
+        src,
+        "/// The guest programs (`tests/{}/src/bin/*.rs`, built for `{}`), sorted by name.",
+        set.dir, set.target
+    )
+    .expect("writing to a String");
+    writeln!(src, "pub const {}: &[&str] = &[", set.list_const).expect("writing to a String");
+    for n in names {
+        writeln!(src, "    {n:?},").expect("writing to a String");
+    }
+    src.push_str("];\n\n");
+    writeln!(src, "/// Where the `.wasm` files of [`{}`] are.", set.list_const).expect("writing to a String");
+    writeln!(
+        src,
+        "pub const {}: &str = {:?};\n",
+        set.dir_const,
         wasm_dir.display().to_string()
     )
     .expect("writing to a String");
-    write_if_changed(&out_dir.join("guests.rs"), &guests);
+    src
+}
 
+/// One reference per guest to the `COVERED` constant of its test module.
+fn coverage_source(names: &[String]) -> String {
     let mut cov = String::new();
     cov.push_str(
         "// Generated by tests/build.rs: every guest program must have a test module of\n\
-         // the same name (made with `guest_test!`) somewhere in the suite. A compile\n\
-         // error here (\"could not find `<guest>`\") names a guest nobody runs.\n",
+         // the same name (made with `guest_test!` or `threads_test!`) somewhere in the\n\
+         // suite. A compile error here (\"could not find `<guest>`\") names a guest nobody runs.\n",
     );
     for n in names {
         writeln!(cov, "const _: () = crate::{n}::COVERED;").expect("writing to a String");
     }
-    write_if_changed(&out_dir.join("coverage.rs"), &cov);
+    cov
 }
 
 fn write_if_changed(path: &Path, content: &str) {

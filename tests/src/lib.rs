@@ -10,6 +10,12 @@
 //! A [`Session`] instantiates a module without running it, for calling
 //! imports one by one through the real ABI and inspecting guest memory.
 //!
+//! The threaded guests ([`THREADS_GUESTS`], built for
+//! `wasm32-wasip1-threads`) run through `wasi-common-compat-threads`'s
+//! [`WasiThreads`] on the sync backend: [`Run::threads_guest`] (or
+//! [`Run::threads`] for any module), with [`threads_test!`] making their
+//! tests.
+//!
 //! Tests run on every backend: [`guest_test!`] and [`per_backend!`] expand
 //! one `#[test]` per [`Backend`] variant. Adding a variant fails to compile
 //! until [`per_backend!`] lists it too.
@@ -31,10 +37,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasi_common_compat::pipe::{PipeWriter, ReadPipe, WritePipe};
 use wasi_common_compat::{I32Exit, WasiCtx};
+use wasi_common_compat_threads::{ThreadsOptions, WasiThreads};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Func, Instance, Linker, Memory, Module, Store, UpdateDeadline, Val};
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+
+pub mod expected;
 
 /// The `.wasm` file of the guest program `name` (one of [`GUESTS`]).
 ///
@@ -46,6 +55,18 @@ pub fn guest_path(name: &str) -> PathBuf {
         panic!("no guest program named {name:?}; the guests are {GUESTS:?}");
     }
     Path::new(GUEST_DIR).join(format!("{name}.wasm"))
+}
+
+/// The `.wasm` file of the threaded guest program `name` (one of
+/// [`THREADS_GUESTS`]).
+///
+/// # Panics
+/// If `name` is not a threaded guest program.
+pub fn threads_guest_path(name: &str) -> PathBuf {
+    if !THREADS_GUESTS.contains(&name) {
+        panic!("no threaded guest program named {name:?}; they are {THREADS_GUESTS:?}");
+    }
+    Path::new(THREADS_GUEST_DIR).join(format!("{name}.wasm"))
 }
 
 /// A host implementation the suite runs guests against.
@@ -139,6 +160,30 @@ macro_rules! guest_test {
     };
 }
 
+/// The tests of threaded guest program `$guest` (one of [`THREADS_GUESTS`]):
+/// a public module of that name (the build-time coverage check refers to
+/// its `COVERED`) with one `#[test]`, `sync`, running `$body` with `$run`, a
+/// [`Run::threads_guest`] of the guest: `threads_test!(threads_mutex, |run| { ... })`.
+/// Threaded programs run on the sync backend only (see [`Run::threads`]).
+#[macro_export]
+macro_rules! threads_test {
+    ($guest:ident, |$run:ident| $body:block) => {
+        pub mod $guest {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// Marks guest `$guest` as run by a test (see the coverage check).
+            pub const COVERED: () = ();
+
+            #[test]
+            fn sync() {
+                let $run = $crate::Run::threads_guest(stringify!($guest));
+                $body
+            }
+        }
+    };
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
@@ -160,6 +205,9 @@ pub struct Outcome {
     pub stderr: Vec<u8>,
     /// The `/sandbox` directory, kept until the outcome is dropped.
     pub sandbox: Option<tempfile::TempDir>,
+    /// For a threaded run: spawned threads still alive when the run
+    /// returned (left behind after the shutdown grace); 0 otherwise.
+    pub threads_left: u32,
 }
 
 impl Outcome {
@@ -235,6 +283,7 @@ impl fmt::Debug for Outcome {
 
 enum Source {
     Guest(String),
+    ThreadsGuest(String),
     File(PathBuf),
     Wat(String),
 }
@@ -261,6 +310,7 @@ pub struct Run {
     stderr: WritePipe,
     listeners: Vec<TcpListener>,
     timeout: Duration,
+    threads: Option<ThreadsOptions>,
     error: Option<wasmtime::Error>,
 }
 
@@ -278,6 +328,7 @@ impl Run {
             stderr: WritePipe::new_in_memory(),
             listeners: Vec::new(),
             timeout: Duration::from_secs(30),
+            threads: None,
             error: None,
         }
     }
@@ -288,6 +339,33 @@ impl Run {
         let mut r = Run::new(Source::Guest(name.to_owned()), backend);
         r.args.push(format!("{name}.wasm"));
         r
+    }
+
+    /// A run of threaded guest program `name` (see [`THREADS_GUESTS`])
+    /// through [`WasiThreads`] on the sync backend, with
+    /// `argv[0] = "<name>.wasm"`.
+    pub fn threads_guest(name: &str) -> Run {
+        let mut r = Run::new(Source::ThreadsGuest(name.to_owned()), Backend::Sync).threads();
+        r.args.push(format!("{name}.wasm"));
+        r
+    }
+
+    /// Runs the module as a `wasm32-wasip1-threads` program: through
+    /// [`WasiThreads`] (default [`ThreadsOptions`]) on an engine with the
+    /// threads proposal, `_start` on the calling thread. Only the sync
+    /// backend runs threaded programs; on another the run fails.
+    pub fn threads(mut self) -> Run {
+        if self.backend != Backend::Sync {
+            self.fail(wasmtime::Error::msg("threaded programs run on the sync backend only"));
+        }
+        self.threads.get_or_insert_with(ThreadsOptions::default);
+        self
+    }
+
+    /// Caps the live spawned threads of a threaded run (see [`Run::threads`]).
+    pub fn max_threads(mut self, n: u32) -> Run {
+        self.threads.get_or_insert_with(ThreadsOptions::default).max_threads = n;
+        self
     }
 
     /// A run of the module in file `path` (`.wasm`, or WAT text), with
@@ -383,7 +461,8 @@ impl Run {
 
     fn module(&self, engine: &Engine) -> wasmtime::Result<Module> {
         match &self.source {
-            Source::Guest(name) => cached_module(engine, name),
+            Source::Guest(name) => cached_module(engine, &guest_path(name)),
+            Source::ThreadsGuest(name) => cached_module(engine, &threads_guest_path(name)),
             Source::File(path) => {
                 Module::from_file(engine, path).with_context(|| format!("cannot compile {}", path.display()))
             }
@@ -499,6 +578,9 @@ impl Run {
     /// harness's (a module that does not compile, a preopen that does not
     /// exist); what the guest does is in the [`Outcome`].
     pub fn exec(mut self) -> wasmtime::Result<Outcome> {
+        if let Some(opts) = self.threads.take() {
+            return self.exec_threads(opts);
+        }
         let Prepared {
             module,
             linker,
@@ -512,18 +594,30 @@ impl Run {
             .get_func(&mut store, "_start")
             .context("the module has no `_start` function")?;
 
-        let (done, finished) = mpsc::channel::<()>();
-        let timeout = self.timeout;
-        let flag = timed_out.clone();
-        let watchdog = std::thread::spawn(move || {
-            if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
-                flag.store(true, Ordering::Release);
-                exit_handle.request_exit(TIMEOUT_EXIT);
-            }
+        let result = with_timeout(self.timeout, &timed_out, exit_handle, || {
+            driver.call(&mut store, start, &[], &mut [])
         });
-        let result = driver.call(&mut store, start, &[], &mut []);
-        drop(done);
-        let _ = watchdog.join();
+        Ok(self.outcome(result, &timed_out, 0))
+    }
+
+    /// [`exec`](Run::exec) for a threaded run.
+    fn exec_threads(mut self, opts: ThreadsOptions) -> wasmtime::Result<Outcome> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let engine = threads_engine()?;
+        let module = self.module(engine)?;
+        let ctx = self.build_ctx()?;
+        let exit_handle = ctx.clone();
+        let mut linker: Linker<WasiCtx> = Linker::new(engine);
+        wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
+        let program = WasiThreads::new(engine, &module, linker, |cx| cx, |cx: &WasiCtx| cx.clone(), opts)?;
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let result = with_timeout(self.timeout, &timed_out, exit_handle, || program.run(ctx));
+        Ok(self.outcome(result, &timed_out, program.live_threads()))
+    }
+
+    fn outcome(self, result: wasmtime::Result<()>, timed_out: &AtomicBool, threads_left: u32) -> Outcome {
         let status = if timed_out.load(Ordering::Acquire) {
             Status::TimedOut
         } else {
@@ -535,13 +629,32 @@ impl Run {
                 },
             }
         };
-        Ok(Outcome {
+        Outcome {
             status,
             stdout: self.stdout.contents(),
             stderr: self.stderr.contents(),
             sandbox: self.sandbox,
-        })
+            threads_left,
+        }
     }
+}
+
+/// Runs `f`; if it takes longer than `timeout`, sets `timed_out` and ends
+/// the program through its context (waiting WASI calls wake; the caller's
+/// epoch callback stops running wasm).
+fn with_timeout<R>(timeout: Duration, timed_out: &Arc<AtomicBool>, exit_handle: WasiCtx, f: impl FnOnce() -> R) -> R {
+    let (done, finished) = mpsc::channel::<()>();
+    let flag = timed_out.clone();
+    let watchdog = std::thread::spawn(move || {
+        if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+            flag.store(true, Ordering::Release);
+            exit_handle.request_exit(TIMEOUT_EXIT);
+        }
+    });
+    let r = f();
+    drop(done);
+    let _ = watchdog.join();
+    r
 }
 
 /// What [`Run::prepare`] sets up.
@@ -733,26 +846,39 @@ fn engine() -> wasmtime::Result<&'static Engine> {
     r.as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))
 }
 
-/// Guest modules, compiled once per process.
-fn cached_module(engine: &Engine, name: &str) -> wasmtime::Result<Module> {
+/// The engine of threaded runs: the threads proposal, shared memories and
+/// epoch interruption (`wasi_common_compat_threads::configure`). No ticker:
+/// a program that ends bumps the epoch itself to stop its busy threads.
+fn threads_engine() -> wasmtime::Result<&'static Engine> {
+    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    let r = ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        wasi_common_compat_threads::configure(&mut config);
+        Engine::new(&config).map_err(|e| format!("{e:?}"))
+    });
+    r.as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))
+}
+
+/// Guest modules (by path: each guest set has its own engine), compiled
+/// once per process.
+fn cached_module(engine: &Engine, path: &Path) -> wasmtime::Result<Module> {
     type Cache = std::sync::Mutex<std::collections::HashMap<String, Arc<OnceLock<Module>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let slot = {
         let cache = CACHE.get_or_init(Default::default);
         let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(name.to_owned()).or_default().clone()
+        map.entry(path.display().to_string()).or_default().clone()
     };
     if let Some(m) = slot.get() {
         return Ok(m.clone());
     }
-    let path = guest_path(name);
     if !path.is_file() {
         return Err(wasmtime::Error::msg(format!(
             "{} is missing (the guest build output was removed?): `touch tests/build.rs` rebuilds the guests",
             path.display()
         )));
     }
-    let m = Module::from_file(engine, &path).with_context(|| format!("cannot compile {}", path.display()))?;
+    let m = Module::from_file(engine, path).with_context(|| format!("cannot compile {}", path.display()))?;
     Ok(slot.get_or_init(|| m).clone())
 }
 
