@@ -46,13 +46,30 @@ pub enum Config {
     /// The sync backend with stdout served by wasmtime-wasi's stdout stream
     /// through the p1-to-p2 bridge (`OutputStreamFile`).
     P2,
-    /// wasmtime-wasi 48's own preview1 (`wasmtime_wasi::p1`).
+    /// wasmtime-wasi 48's own preview1 (`wasmtime_wasi::p1`), set up for a
+    /// sync embedding as `wasmtime run` and its docs advise
+    /// (`allow_blocking_current_thread(true)`: file operations run on the
+    /// calling thread).
     WasmtimeWasi,
+    /// wasmtime-wasi 48's preview1 with the builder's defaults (file
+    /// operations go to tokio's blocking pool). Not run unless asked for:
+    /// it is 10-1000x slower than [`Config::WasmtimeWasi`].
+    WasmtimeWasiDefault,
 }
 
 impl Config {
     /// Every configuration, in column order.
-    pub const ALL: [Config; 5] = [
+    pub const ALL: [Config; 6] = [
+        Config::Native,
+        Config::Sync,
+        Config::Tokio,
+        Config::P2,
+        Config::WasmtimeWasi,
+        Config::WasmtimeWasiDefault,
+    ];
+
+    /// The configurations run unless `--configs` says otherwise.
+    pub const DEFAULT: [Config; 5] = [
         Config::Native,
         Config::Sync,
         Config::Tokio,
@@ -68,6 +85,7 @@ impl Config {
             Config::Tokio => "tokio",
             Config::P2 => "p2 stdio",
             Config::WasmtimeWasi => "wasmtime-wasi",
+            Config::WasmtimeWasiDefault => "wasmtime-wasi (default builder)",
         }
     }
 
@@ -82,7 +100,7 @@ impl Config {
             // The bridge only changes stdio: elsewhere this is the sync
             // column again.
             (Config::P2, w) => w == Workload::StdoutSmall,
-            (Config::Tokio | Config::WasmtimeWasi, _) => true,
+            (Config::Tokio | Config::WasmtimeWasi | Config::WasmtimeWasiDefault, _) => true,
         }
     }
 }
@@ -116,9 +134,7 @@ impl Hosts {
     ) -> Result<Hosts> {
         let wants =
             |c: Config| configs.contains(&c) && workloads.iter().any(|&w| c.runs(w) && w != Workload::ThreadsWrite);
-        let any_wasm = [Config::Sync, Config::Tokio, Config::P2, Config::WasmtimeWasi]
-            .into_iter()
-            .any(wants);
+        let any_wasm = Config::ALL.into_iter().any(|c| c != Config::Native && wants(c));
         let mut hosts = Hosts {
             scratch: scratch.to_path_buf(),
             native: native.to_path_buf(),
@@ -143,7 +159,7 @@ impl Hosts {
                 hosts.tokio_linker = Some(l);
                 hosts.rt = Some(tokio::runtime::Builder::new_current_thread().enable_all().build()?);
             }
-            if wants(Config::WasmtimeWasi) {
+            if wants(Config::WasmtimeWasi) || wants(Config::WasmtimeWasiDefault) {
                 let mut l = Linker::new(&engine);
                 wasmtime_wasi::p1::add_to_linker_sync(&mut l, |cx| cx)?;
                 hosts.wasi_linker = Some(l);
@@ -172,7 +188,8 @@ impl Hosts {
             Config::Sync => self.run_sync(&argv, false)?,
             Config::P2 => self.run_sync(&argv, true)?,
             Config::Tokio => self.run_tokio(&argv)?,
-            Config::WasmtimeWasi => self.run_wasmtime_wasi(&argv)?,
+            Config::WasmtimeWasi => self.run_wasmtime_wasi(&argv, true)?,
+            Config::WasmtimeWasiDefault => self.run_wasmtime_wasi(&argv, false)?,
         };
         parse(&stderr)
     }
@@ -242,11 +259,13 @@ impl Hosts {
         Ok(err.contents())
     }
 
-    fn run_wasmtime_wasi(&self, argv: &[String]) -> Result<Vec<u8>> {
+    fn run_wasmtime_wasi(&self, argv: &[String], blocking: bool) -> Result<Vec<u8>> {
         let (linker, module) = (need(&self.wasi_linker)?, need(&self.module)?);
         let err = MemoryOutputPipe::new(STDERR_CAPACITY);
         let mut b = wasmtime_wasi::WasiCtxBuilder::new();
-        b.inherit_stdout()
+        // Before `preopened_dir`: preopens copy the setting.
+        b.allow_blocking_current_thread(blocking)
+            .inherit_stdout()
             .stderr(err.clone())
             .arg(ARGV0)
             .args(argv)

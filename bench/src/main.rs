@@ -45,7 +45,8 @@ struct Args {
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Workload>,
 
-    /// Configurations to run (comma-separated; default: all).
+    /// Configurations to run (comma-separated; default: all but
+    /// wasmtime-wasi-default).
     #[arg(long, value_enum, value_delimiter = ',')]
     configs: Vec<Config>,
 
@@ -83,7 +84,13 @@ fn run(args: Args) -> wasmtime::Result<bool> {
         .collect();
     let configs: Vec<Config> = Config::ALL
         .into_iter()
-        .filter(|c| args.configs.is_empty() || args.configs.contains(c))
+        .filter(|c| {
+            if args.configs.is_empty() {
+                Config::DEFAULT.contains(c)
+            } else {
+                args.configs.contains(c)
+            }
+        })
         .collect();
     let (sizes, runs) = if args.smoke {
         (Sizes::SMOKE, 1)
