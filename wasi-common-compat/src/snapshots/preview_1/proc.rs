@@ -5,10 +5,10 @@ use crate::{Error, Result, WasiCtx};
 
 /// `proc_exit(status)`: ends the program. Every thread of it stops: threads
 /// waiting in WASI calls wake and unwind, and the embedder's call returns
-/// [`crate::I32Exit`] with the status (the first exit wins when threads race).
-/// Statuses above `i32::MAX` are passed through as their 32-bit pattern,
-/// like the OS does with `exit(3)`'s low bits... callers usually see 0-255.
-/// Never returns to the guest.
+/// [`crate::I32Exit`] with the status (the first exit wins when threads
+/// race). The 32-bit status is passed on unchanged (reinterpreted as `i32`);
+/// what a process exit keeps of it (the low 8 bits on Unix) is the
+/// embedder's business. Never returns to the guest.
 pub(crate) fn exit(ctx: &WasiCtx, status: Exitcode) -> wiggle::error::Error {
     let status = ctx.request_exit(status as i32);
     wiggle::error::Error::new(crate::I32Exit(status))
