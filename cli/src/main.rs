@@ -8,7 +8,6 @@
 //! process's exit status; a trap prints the error with its wasm backtrace
 //! and exits with 134 (like an abort, as `wasmtime run` does).
 
-
 #![forbid(unsafe_code)]
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
