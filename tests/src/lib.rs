@@ -859,8 +859,8 @@ fn threads_engine() -> wasmtime::Result<&'static Engine> {
     r.as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))
 }
 
-/// Guest modules (by path: each guest set has its own engine), compiled
-/// once per process.
+/// Guest modules (by path), compiled once per process for the first engine
+/// that asks (each guest set normally runs on one engine).
 fn cached_module(engine: &Engine, path: &Path) -> wasmtime::Result<Module> {
     type Cache = std::sync::Mutex<std::collections::HashMap<String, Arc<OnceLock<Module>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -870,7 +870,12 @@ fn cached_module(engine: &Engine, path: &Path) -> wasmtime::Result<Module> {
         map.entry(path.display().to_string()).or_default().clone()
     };
     if let Some(m) = slot.get() {
-        return Ok(m.clone());
+        if Engine::same(m.engine(), engine) {
+            return Ok(m.clone());
+        }
+        // A guest run on the other engine (a wasip1 guest through
+        // `Run::threads`): compiled for it, not cached.
+        return Module::from_file(engine, path).with_context(|| format!("cannot compile {}", path.display()));
     }
     if !path.is_file() {
         return Err(wasmtime::Error::msg(format!(

@@ -79,3 +79,24 @@ threads_test!(threads_panic, |run| {
     assert!(!out.stdout_str().contains("join gave"), "{out}");
     assert_eq!(out.threads_left, 0);
 });
+
+#[test]
+fn an_unthreaded_guest_runs_through_wasi_threads_too() {
+    // `Run::threads` takes any module: a wasip1 guest (no shared memory, no
+    // thread-spawn) runs as a one-thread program with the same results,
+    // exit statuses included.
+    let path = guest_path("proc_exit");
+    for (args, code, stdout) in [
+        (&["exit", "7"][..], 7, "exiting with 7\n"),
+        (&["return"][..], 0, "returning from main\n"),
+    ] {
+        let out = Run::file(&path, Backend::Sync)
+            .args(args.iter().copied())
+            .threads()
+            .exec()
+            .unwrap();
+        out.assert_exit(code).assert_stdout(stdout).assert_stderr("");
+    }
+    // Only the sync backend runs threaded programs.
+    assert!(Run::guest("proc_exit", Backend::Tokio).threads().exec().is_err());
+}
