@@ -199,7 +199,7 @@ fn imports_threads(wasm: &[u8]) -> Result<bool> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&args.module).with_context(|| format!("failed to read {}", args.module.display()))?;
+    let bytes = std::fs::read(&args.module).with_context(|| format!("failed to load {}", args.module.display()))?;
     let wasm = wat::parse_bytes(&bytes).with_context(|| format!("failed to parse {}", args.module.display()))?;
     let threaded = imports_threads(&wasm)?;
     let mut config = Config::new();
