@@ -108,6 +108,15 @@ impl Config {
 /// The results a workload run printed (`RESULT <key> <value>` lines).
 pub type Results = BTreeMap<String, u128>;
 
+/// Engine settings for profiling.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tuning {
+    /// Wasmtime's perf map, so `perf` names JIT-compiled guest functions.
+    pub perfmap: bool,
+    /// No signal-based traps, so the program runs under valgrind.
+    pub valgrind: bool,
+}
+
 /// Everything compiled once: engines, modules, linkers, the tokio runtime.
 pub struct Hosts {
     scratch: PathBuf,
@@ -131,7 +140,18 @@ impl Hosts {
         native: &Path,
         configs: &[Config],
         workloads: &[Workload],
+        tuning: Tuning,
     ) -> Result<Hosts> {
+        let engine_config = || {
+            let mut c = EngineConfig::new();
+            if tuning.perfmap {
+                c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            }
+            if tuning.valgrind {
+                c.signals_based_traps(false);
+            }
+            c
+        };
         let wants =
             |c: Config| configs.contains(&c) && workloads.iter().any(|&w| c.runs(w) && w != Workload::ThreadsWrite);
         let any_wasm = Config::ALL.into_iter().any(|c| c != Config::Native && wants(c));
@@ -146,7 +166,7 @@ impl Hosts {
             threads: None,
         };
         if any_wasm {
-            let engine = Engine::new(&EngineConfig::new())?;
+            let engine = Engine::new(&engine_config())?;
             let module = Module::from_file(&engine, wasm).with_context(|| format!("compiling {}", wasm.display()))?;
             if wants(Config::Sync) || wants(Config::P2) {
                 let mut l = Linker::new(&engine);
@@ -167,7 +187,7 @@ impl Hosts {
             hosts.module = Some(module);
         }
         if configs.contains(&Config::Sync) && workloads.contains(&Workload::ThreadsWrite) {
-            let mut config = EngineConfig::new();
+            let mut config = engine_config();
             wasi_common_compat_threads::configure(&mut config);
             let engine = Engine::new(&config)?;
             let module = Module::from_file(&engine, wasm_threads)

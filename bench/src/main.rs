@@ -59,6 +59,21 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     scratch: Option<PathBuf>,
 
+    /// Divide every loop count by N (for profiling; the table then is not
+    /// issue #6's).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    divide: u64,
+
+    /// Wasmtime settings that valgrind can run: no signal-based traps (bounds
+    /// checks in code instead). For profiling with callgrind only.
+    #[arg(long)]
+    valgrind: bool,
+
+    /// Enable Wasmtime's perf map (`/tmp/perf-PID.map`), so that `perf record`
+    /// names the guest's JIT-compiled functions. For profiling only.
+    #[arg(long)]
+    perfmap: bool,
+
     /// Where to write the table as markdown [default: target/bench/results.md;
     /// with --smoke: nowhere].
     #[arg(long, value_name = "FILE")]
@@ -95,7 +110,7 @@ fn run(args: Args) -> wasmtime::Result<bool> {
     let (sizes, runs) = if args.smoke {
         (Sizes::SMOKE, 1)
     } else {
-        (Sizes::FULL, args.runs.max(1))
+        (Sizes::FULL.divided(args.divide), args.runs.max(1))
     };
     let bench_dir = Path::new(BENCH_DIR);
     let scratch = args.scratch.clone().unwrap_or_else(|| bench_dir.join("scratch"));
@@ -116,6 +131,10 @@ fn run(args: Args) -> wasmtime::Result<bool> {
         Path::new(env!("WORKLOAD_NATIVE")),
         &configs,
         &workloads,
+        hosts::Tuning {
+            perfmap: args.perfmap,
+            valgrind: args.valgrind,
+        },
     )?;
     eprintln!("wasi-bench: modules compiled in {:.1} s", t.elapsed().as_secs_f64());
 

@@ -92,6 +92,26 @@ impl Sizes {
     };
 }
 
+impl Sizes {
+    /// Every loop count divided by `n` (at least 1; `read_big` at least one
+    /// chunk; the directory keeps its entries), for profiling under tools
+    /// that slow the program down.
+    pub fn divided(self, n: u64) -> Sizes {
+        let d = |x: u64| (x / n.max(1)).max(1);
+        Sizes {
+            write_small: d(self.write_small),
+            stdout_small: d(self.stdout_small),
+            read_big_bytes: d(self.read_big_bytes).max(64 << 10),
+            meta: d(self.meta),
+            readdir_reps: d(self.readdir_reps),
+            readdir_entries: self.readdir_entries,
+            poll_count: d(self.poll_count),
+            sleeps: d(self.sleeps),
+            threads_count: d(self.threads_count),
+        }
+    }
+}
+
 /// One measured program run: a workload with its arguments.
 #[derive(Debug, Clone)]
 pub struct Case {
