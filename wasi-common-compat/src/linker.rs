@@ -48,7 +48,7 @@
 //! ```
 
 use crate::bindings::{preview0, preview1};
-use crate::sched::block_on;
+use crate::sched::block_on_pinned;
 use crate::{Errno, WasiCtx};
 use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
 
@@ -127,6 +127,27 @@ macro_rules! with_memory {
     }};
 }
 
+/// The fast paths of `fd_write` and `fd_read` (see `snapshots::preview_1::fast`):
+/// tried first in synchronous stores on unshared memory; every other
+/// function, and every case they decline, takes the general path.
+macro_rules! fast_path {
+    (fd_write, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+        if let wiggle::GuestMemory::Unshared(bytes) = $mem
+            && let Some(answer) = crate::snapshots::preview_1::fast::fd_write($ctx, bytes, $a0, $a1, $a2, $a3)
+        {
+            return answer;
+        }
+    };
+    (fd_read, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+        if let wiggle::GuestMemory::Unshared(bytes) = $mem
+            && let Some(answer) = crate::snapshots::preview_1::fast::fd_read($ctx, bytes, $a0, $a1, $a2, $a3)
+        {
+            return answer;
+        }
+    };
+    ($other:ident, $($rest:tt)*) => {};
+}
+
 macro_rules! define_funcs {
     ($linker:ident, $get:ident, $module:literal, $abi_mod:path, $mode:ident,
      [$($name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty, $map:ident;)*]) => {{
@@ -140,7 +161,10 @@ macro_rules! define_funcs {
             stringify!($name),
             move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
                 use $abi_mod as m;
-                with_memory!(caller, $get, |ctx, mem| $map(block_on(m::$name(ctx, mem, $($arg),*))))
+                with_memory!(caller, $get, |ctx, mem| {
+                    fast_path!($name, ctx, mem, $($arg),*);
+                    $map(block_on_pinned(std::pin::pin!(m::$name(ctx, mem, $($arg),*))))
+                })
             },
         )?;
     };

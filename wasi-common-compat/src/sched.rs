@@ -205,7 +205,13 @@ impl WasiSched for ParkSched {
 /// completes on its first poll (the case for synchronous schedulers). Futures
 /// that return `Pending` are driven by parking the thread until woken.
 pub fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
+    block_on_pinned(std::pin::pin!(fut))
+}
+
+/// [`block_on`] for a future already pinned where it was built (which spares
+/// moving a large future into this function's frame).
+#[inline]
+pub fn block_on_pinned<F: Future + ?Sized>(mut fut: Pin<&mut F>) -> F::Output {
     let mut cx = Context::from_waker(Waker::noop());
     if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
         return v;

@@ -21,15 +21,37 @@ use wiggle::{GuestMemory, GuestPtr};
 
 /// Runs `op` until it does not return `EAGAIN`, waiting for `interest` in
 /// between unless the fd is non-blocking (then `EAGAIN` goes to the guest).
+///
+/// The first attempt runs before any future is entered, so the common case
+/// (the operation completes) costs one synchronous call; only an `EAGAIN`
+/// reaches the waiting loop (and its one allocation).
+#[inline]
 pub(crate) async fn retry<T>(
     ctx: &WasiCtx,
     f: &FileEntry,
     interest: Interest,
     mut op: impl FnMut() -> Result<T>,
 ) -> Result<T> {
+    match op() {
+        // Boxed: the waiting state machine is large, and keeping it out of
+        // line keeps every call's future small (it is built and moved on
+        // every call, and only a call that must wait needs it).
+        Err(e) if e.is_again() && !f.nonblocking() => Box::pin(wait_and_retry(ctx, f, interest, op)).await,
+        r => r,
+    }
+}
+
+/// The slow path of [`retry`]: wait, try again, until done.
+async fn wait_and_retry<T>(
+    ctx: &WasiCtx,
+    f: &FileEntry,
+    interest: Interest,
+    mut op: impl FnMut() -> Result<T>,
+) -> Result<T> {
     loop {
+        wait_ready(ctx, f.file().pollable(), interest).await?;
         match op() {
-            Err(e) if e.is_again() && !f.nonblocking() => wait_ready(ctx, f.file().pollable(), interest).await?,
+            Err(e) if e.is_again() && !f.nonblocking() => continue,
             r => return r,
         }
     }
