@@ -25,7 +25,7 @@ pub(crate) type Answer = wiggle::error::Result<i32>;
 /// `len` bytes at `ptr` with alignment `align`, if inside `mem`.
 fn region(mem: &[u8], ptr: i32, len: usize, align: usize) -> Option<std::ops::Range<usize>> {
     let start = ptr as u32 as usize;
-    if start % align != 0 {
+    if !start.is_multiple_of(align) {
         return None;
     }
     let end = start.checked_add(len)?;
