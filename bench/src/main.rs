@@ -202,6 +202,7 @@ fn markdown(table: &str, started: &str, load_before: &str, runs: usize, args: &A
          - Date: {started}\n\
          - Machine: {}\n\
          - Load average (1 min) before / after: {load_before} / {}\n\
+         - Source: {}\n\
          - Toolchain: {}; Wasmtime and wasmtime-wasi 48 (as pinned in the workspace)\n\
          - Runs: {runs}{}\n\
          - Command: `{cmd}`\n\n\
@@ -209,6 +210,7 @@ fn markdown(table: &str, started: &str, load_before: &str, runs: usize, args: &A
          {}\n",
         report::machine(),
         report::load(),
+        source_version(),
         env!("BENCH_RUSTC_VERSION"),
         if args.smoke {
             " (smoke sizes: the figures mean nothing)"
@@ -217,4 +219,26 @@ fn markdown(table: &str, started: &str, load_before: &str, runs: usize, args: &A
         },
         report::NOTES,
     )
+}
+
+/// The commit checked out when the bench runs (`+ uncommitted changes` if
+/// the work tree differs from it; the binary is normally built from it).
+fn source_version() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(rev) => {
+            let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+            format!("commit {rev}{}", if dirty { " + uncommitted changes" } else { "" })
+        }
+        None => "unknown (no git)".to_owned(),
+    }
 }
