@@ -95,7 +95,8 @@ impl Config {
         match (self, w) {
             (Config::Native | Config::Sync, _) => true,
             // WasiThreads drives sync stores only, and wasmtime-wasi 48 has
-            // no wasi-threads for preview1 (its WasiP1Ctx is not shared).
+            // no wasi-threads for preview1 (its WasiP1Ctx is not shared, and
+            // wasmtime-wasi-threads was last released for Wasmtime 46).
             (_, Workload::ThreadsWrite) => false,
             // The bridge only changes stdio: elsewhere this is the sync
             // column again.

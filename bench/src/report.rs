@@ -24,7 +24,8 @@ adds that column).
 - `-` in **p2 stdio**: the bridge changes only stdio, and only `stdout_small` writes to stdio in its loop; \
 elsewhere the column would measure the sync backend again.
 - `-` in `threads_write`: `WasiThreads` drives sync stores only (no tokio or bridged column), and \
-wasmtime-wasi 48 has no wasi-threads for preview1. **sync** there is the sync backend under `WasiThreads` \
+wasmtime 48 has no wasi-threads for wasmtime-wasi's preview1 (`WasiP1Ctx` cannot be shared between threads, and \
+wasmtime-wasi-threads was last released for Wasmtime 46). **sync** there is the sync backend under `WasiThreads` \
 (wasm32-wasip1-threads, epoch interruption on).
 - Overshoot row: the median of (elapsed - 1 ms) over the sleeps; ratio columns give the difference.
 - Scaling row: throughput of 2 threads / 1 thread = 2 x t(1 thread) / t(2 threads).";
