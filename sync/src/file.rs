@@ -15,6 +15,7 @@
 //!
 //! All host errors go through the core's `From<rustix::io::Errno>`.
 
+use crate::io::no_intr;
 use crate::stdio::ready_now;
 use rustix::event::PollFlags;
 use rustix::fd::{AsFd, BorrowedFd};
@@ -51,6 +52,11 @@ impl File {
         File { file, filetype }
     }
 
+    /// Wraps a cap-std file whose type is known (spares the `fstat`).
+    pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> Self {
+        File { file, filetype }
+    }
+
     /// The wrapped cap-std file.
     pub fn as_cap_std(&self) -> &cap_std::fs::File {
         &self.file
@@ -76,16 +82,6 @@ impl File {
             Ok(())
         } else {
             Err(Error::again())
-        }
-    }
-}
-
-/// Runs a host call again while it fails with `EINTR`.
-pub(crate) fn no_intr<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> Result<T> {
-    loop {
-        match call() {
-            Err(rustix::io::Errno::INTR) => {}
-            r => return r.map_err(Error::from),
         }
     }
 }
@@ -305,42 +301,38 @@ impl WasiFile for File {
         no_intr(|| rustix::fs::fsync(self.fd()))
     }
 
-    /// `readv` at the cursor. Errors: `EAGAIN` (a stream with nothing to
+    /// `read`/`readv` at the cursor. Errors: `EAGAIN` (a stream with nothing to
     /// read yet), `EBADF` (not open for reading), `EISDIR`, `EIO`.
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<u64> {
         self.check_ready(PollFlags::IN)?;
-        let n = no_intr(|| rustix::io::readv(self.fd(), bufs))?;
-        Ok(n as u64)
+        crate::io::read(self.fd(), bufs)
     }
 
-    /// `preadv`; the cursor stays. Errors: `ESPIPE` (a stream), `EBADF`
+    /// `pread`/`preadv`; the cursor stays. Errors: `ESPIPE` (a stream), `EBADF`
     /// (not open for reading), `EINVAL` (offset too large), `EIO`.
     fn read_vectored_at(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<u64> {
         if !self.is_seekable() {
             return Err(Error::spipe());
         }
-        let n = no_intr(|| rustix::io::preadv(self.fd(), &mut *bufs, offset))?;
-        Ok(n as u64)
+        crate::io::read_at(self.fd(), bufs, offset)
     }
 
-    /// `writev` at the cursor, or at the end in append mode. Errors: `EAGAIN`
+    /// `write`/`writev` at the cursor, or at the end in append mode. Errors: `EAGAIN`
     /// (a stream that cannot take data yet), `EBADF` (not open for writing),
     /// `EPIPE`, `ENOSPC`, `EFBIG`, `EIO`.
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<u64> {
         self.check_ready(PollFlags::OUT)?;
-        let n = no_intr(|| rustix::io::writev(self.fd(), bufs))?;
-        Ok(n as u64)
+        crate::io::write(self.fd(), bufs)
     }
 
-    /// `pwritev`; the cursor stays. In append mode Linux writes at the end
+    /// `pwrite`/`pwritev`; the cursor stays. In append mode Linux writes at the end
     /// whatever the offset (and the guest sees that). Errors: `ESPIPE` (a
     /// stream), `EBADF`, `EINVAL` (offset too large), `ENOSPC`, `EFBIG`, `EIO`.
     fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<u64> {
         if !self.is_seekable() {
             return Err(Error::spipe());
         }
-        let n = no_intr(|| rustix::io::pwritev(self.fd(), bufs, offset))?;
-        Ok(n as u64)
+        crate::io::write_at(self.fd(), bufs, offset)
     }
 
     /// `lseek`. Errors: `ESPIPE` (a FIFO or socket), `EINVAL` (a negative

@@ -32,6 +32,7 @@
 
 pub mod dir;
 pub mod file;
+mod io;
 pub mod net;
 pub mod sched;
 pub mod stdio;

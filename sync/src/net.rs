@@ -6,7 +6,7 @@
 //! non-blocking mode). Sends use `MSG_NOSIGNAL`, so a peer that has gone
 //! away gives `EPIPE` rather than a `SIGPIPE` to the embedding process.
 
-use crate::file::no_intr;
+use crate::io::no_intr;
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown};
 use std::any::Any;

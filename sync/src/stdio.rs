@@ -5,7 +5,7 @@
 //! guest fd by the context, and reads from stdin first check readiness with a
 //! zero-timeout `poll(2)` so that a blocking wait goes through the scheduler
 //! (where other threads' `proc_exit` can interrupt it). Writes go straight to
-//! `writev(2)`.
+//! `write(2)`/`writev(2)`.
 
 use rustix::fd::{AsFd, BorrowedFd};
 use std::any::Any;
@@ -96,26 +96,14 @@ impl WasiFile for Stdio {
         if !ready_now(fd, rustix::event::PollFlags::IN)? {
             return Err(Error::again());
         }
-        loop {
-            match rustix::io::readv(fd, bufs) {
-                Ok(n) => return Ok(n as u64),
-                Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        crate::io::read(fd, bufs)
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<u64> {
         if self.which == Which::In {
             return Err(Error::badf());
         }
-        loop {
-            match rustix::io::writev(self.fd(), bufs) {
-                Ok(n) => return Ok(n as u64),
-                Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        crate::io::write(self.fd(), bufs)
     }
 
     fn num_ready_bytes(&self) -> Result<u64> {

@@ -34,8 +34,15 @@ pub(super) fn open(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Re
     if matches!(filetype, FileType::RegularFile | FileType::BlockDevice) {
         // O_NONBLOCK was for FIFOs and devices; a file keeps plain POSIX
         // semantics (some network and FUSE filesystems do honour the flag).
-        let fl = rustix::fs::fcntl_getfl(&file)?;
-        rustix::fs::fcntl_setfl(&file, fl - HostFlags::NONBLOCK)?;
+        // F_SETFL changes only the status flags; of those we opened with
+        // just O_APPEND (and O_NONBLOCK), so the new set is known without
+        // asking (F_GETFL) first.
+        let keep = if opts.fdflags.contains(FdFlags::APPEND) {
+            HostFlags::APPEND
+        } else {
+            HostFlags::empty()
+        };
+        rustix::fs::fcntl_setfl(&file, keep)?;
     }
     if filetype == FileType::Directory {
         // The host refuses a directory for writing itself (EISDIR); this
@@ -46,7 +53,7 @@ pub(super) fn open(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Re
         let d = cap_std::fs::Dir::from_std_file(file.into_std());
         return Ok(OpenResult::Dir(Box::new(Dir::from_cap_std(d))));
     }
-    Ok(OpenResult::File(Box::new(crate::File::from_cap_std(file))))
+    Ok(OpenResult::File(Box::new(crate::File::with_filetype(file, filetype))))
 }
 
 /// `O_DIRECTORY`: the path must name a directory (after following a final

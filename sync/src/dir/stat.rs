@@ -36,6 +36,17 @@ pub(super) fn read_dir(dir: &cap_std::fs::Dir) -> Result<Vec<ReaddirEntity>> {
 
 /// `fstatat(path)` beneath `dir`, following a final symlink if `follow`.
 pub(super) fn path_filestat(dir: &cap_std::fs::Dir, path: &str, follow: bool) -> Result<Filestat> {
+    // One name in this directory (not `..`): one `fstatat` without
+    // following, which cannot leave the directory. Only a symlink that must
+    // be followed needs cap-std's resolution (an `O_PATH` open, a stat and a
+    // close).
+    if !path.contains('/') && path != ".." {
+        let st = rustix::fs::statat(dir, path, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
+        let fs = crate::filestat_from_stat(&st);
+        if !follow || fs.filetype != wasi_common_compat::FileType::SymbolicLink {
+            return Ok(fs);
+        }
+    }
     // cap-std's no-follow stat of a single component goes through Rust's
     // `Path::components`, which drops a trailing slash ("file/" would stat
     // the file). On Linux a trailing slash means the path must resolve, final
