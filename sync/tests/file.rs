@@ -150,8 +150,15 @@ fn fifo_opened_by_path_waits_through_its_fd() {
         rustix::fs::Mode::from_raw_mode(0o600),
     )
     .expect("mkfifo");
-    // Opening the read end does not wait for a writer.
-    let r = open_file(&fx.dir, "fifo", read());
+    // With `nonblock`, opening the read end does not wait for a writer.
+    let r = open_file(
+        &fx.dir,
+        "fifo",
+        OpenOptions {
+            fdflags: FdFlags::NONBLOCK,
+            ..read()
+        },
+    );
     assert_eq!(r.get_filetype().expect("type"), FileType::Unknown);
     assert!(matches!(r.pollable(), Pollable::Fd(_)));
     let wo = OpenOptions {
@@ -172,6 +179,28 @@ fn fifo_opened_by_path_waits_through_its_fd() {
     assert_eq!(errno(r.seek(SeekFrom::Current(0))), Errno::Spipe);
     drop(w);
     assert_eq!(read_some(&*r), b"", "end of file once the writer is gone");
+}
+
+#[test]
+fn fifo_opened_without_nonblock_waits_for_the_other_end() {
+    let fx = Fixture::new();
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        fx.inside("fifo"),
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+    let dir = std::sync::Arc::new(fx.dir);
+    let d = dir.clone();
+    let reader = std::thread::spawn(move || open_file(&d, "fifo", read()).get_filetype().expect("type"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(!reader.is_finished(), "a blocking open of a FIFO waits for a writer, as natively");
+    let wo = OpenOptions {
+        read: false,
+        ..read_write()
+    };
+    let _w = open_file(&dir, "fifo", wo);
+    assert_eq!(reader.join().expect("reader"), FileType::Unknown);
 }
 
 #[test]

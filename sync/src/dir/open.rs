@@ -10,12 +10,14 @@
 //!   would set `O_SYNC`).
 //! - A guest that asks for neither reading nor writing (rights that need
 //!   neither, e.g. only `fd_filestat_get`) gets a read-only descriptor.
-//! - Non-directories are opened with `O_NONBLOCK`, so that opening a FIFO
-//!   never waits for the other end and reading or writing one never blocks
-//!   the thread (the file waits through the scheduler instead; see
-//!   [`crate::file`]). Regular files have the flag cleared again after the
-//!   open. Opening a FIFO for writing while no reader has it open therefore
-//!   gives `ENXIO` instead of waiting.
+//! - `O_NONBLOCK` reaches the host only when the guest asks for
+//!   `fdflags::nonblock`: then opening a FIFO does not wait for the other end
+//!   (and opening one for writing with no reader gives `ENXIO`), as on Linux.
+//!   Without it, opening a FIFO waits for the other end, as a native program
+//!   would. Reads and writes never block the thread either way: a stream
+//!   checks readiness first and waits through the scheduler (see
+//!   [`crate::file`]). On regular files the flag changes nothing on local
+//!   filesystems, so it is left as opened (no extra `fcntl` per open).
 
 use super::{Dir, host_err};
 use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
@@ -31,19 +33,6 @@ pub(super) fn open(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Re
     let file = dir.open_with(path, &host_options(opts)).map_err(host_err)?;
     let st = rustix::fs::fstat(&file)?;
     let filetype = crate::filetype_from_mode(st.st_mode);
-    if matches!(filetype, FileType::RegularFile | FileType::BlockDevice) {
-        // O_NONBLOCK was for FIFOs and devices; a file keeps plain POSIX
-        // semantics (some network and FUSE filesystems do honour the flag).
-        // F_SETFL changes only the status flags; of those we opened with
-        // just O_APPEND (and O_NONBLOCK), so the new set is known without
-        // asking (F_GETFL) first.
-        let keep = if opts.fdflags.contains(FdFlags::APPEND) {
-            HostFlags::APPEND
-        } else {
-            HostFlags::empty()
-        };
-        rustix::fs::fcntl_setfl(&file, keep)?;
-    }
     if filetype == FileType::Directory {
         // The host refuses a directory for writing itself (EISDIR); this
         // keeps the rule whatever the flags were.
@@ -79,7 +68,10 @@ fn open_dir(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Result<Op
 
 /// The cap-std options for a non-directory open; see the module docs.
 fn host_options(opts: &OpenOptions) -> cap_std::fs::OpenOptions {
-    let mut raw = HostFlags::NONBLOCK;
+    let mut raw = HostFlags::empty();
+    if opts.fdflags.contains(FdFlags::NONBLOCK) {
+        raw |= HostFlags::NONBLOCK;
+    }
     if opts.oflags.contains(OFlags::CREATE) {
         raw |= HostFlags::CREATE;
         if opts.oflags.contains(OFlags::EXCLUSIVE) {
