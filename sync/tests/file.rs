@@ -194,7 +194,10 @@ fn fifo_opened_without_nonblock_waits_for_the_other_end() {
     let d = dir.clone();
     let reader = std::thread::spawn(move || open_file(&d, "fifo", read()).get_filetype().expect("type"));
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert!(!reader.is_finished(), "a blocking open of a FIFO waits for a writer, as natively");
+    assert!(
+        !reader.is_finished(),
+        "a blocking open of a FIFO waits for a writer, as natively"
+    );
     let wo = OpenOptions {
         read: false,
         ..read_write()
