@@ -14,6 +14,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use wasi_common_compat::bindings::preview1::wasi_snapshot_preview1;
 use wasi_common_compat::pipe::WritePipe;
 use wasi_common_compat::{FileType, I32Exit, WasiCtx};
 use wasi_common_compat_p1_to_p2::OutputStreamFile;
@@ -46,6 +47,12 @@ pub enum Config {
     /// The sync backend with stdout served by wasmtime-wasi's stdout stream
     /// through the p1-to-p2 bridge (`OutputStreamFile`).
     P2,
+    /// The floor of any Wasmtime host on this machine: the sync backend with
+    /// `fd_write` replaced by a minimal import that writes the guest's bytes
+    /// with write(2) at once (memory and host fd cached, no checks beyond
+    /// slice bounds), like the "minimal host" of PERFORMANCE-NOTES.md. Run
+    /// for the two small-write workloads only.
+    Floor,
     /// wasmtime-wasi 48's own preview1 (`wasmtime_wasi::p1`), set up for a
     /// sync embedding as `wasmtime run` and its docs advise
     /// (`allow_blocking_current_thread(true)`: file operations run on the
@@ -59,21 +66,23 @@ pub enum Config {
 
 impl Config {
     /// Every configuration, in column order.
-    pub const ALL: [Config; 6] = [
+    pub const ALL: [Config; 7] = [
         Config::Native,
         Config::Sync,
         Config::Tokio,
         Config::P2,
+        Config::Floor,
         Config::WasmtimeWasi,
         Config::WasmtimeWasiDefault,
     ];
 
     /// The configurations run unless `--configs` says otherwise.
-    pub const DEFAULT: [Config; 5] = [
+    pub const DEFAULT: [Config; 6] = [
         Config::Native,
         Config::Sync,
         Config::Tokio,
         Config::P2,
+        Config::Floor,
         Config::WasmtimeWasi,
     ];
 
@@ -84,6 +93,7 @@ impl Config {
             Config::Sync => "sync",
             Config::Tokio => "tokio",
             Config::P2 => "p2 stdio",
+            Config::Floor => "floor",
             Config::WasmtimeWasi => "wasmtime-wasi",
             Config::WasmtimeWasiDefault => "wasmtime-wasi (default builder)",
         }
@@ -101,6 +111,8 @@ impl Config {
             // The bridge only changes stdio: elsewhere this is the sync
             // column again.
             (Config::P2, w) => w == Workload::StdoutSmall,
+            // Only the small writes have a one-call loop to take the floor of.
+            (Config::Floor, w) => matches!(w, Workload::WriteSmall | Workload::StdoutSmall),
             (Config::Tokio | Config::WasmtimeWasi | Config::WasmtimeWasiDefault, _) => true,
         }
     }
@@ -126,6 +138,7 @@ pub struct Hosts {
     sync_linker: Option<Linker<WasiCtx>>,
     tokio_linker: Option<Linker<WasiCtx>>,
     wasi_linker: Option<Linker<WasiP1Ctx>>,
+    floor_linker: Option<Linker<FloorData>>,
     rt: Option<tokio::runtime::Runtime>,
     threads: Option<(Engine, Module, Linker<WasiCtx>)>,
 }
@@ -163,6 +176,7 @@ impl Hosts {
             sync_linker: None,
             tokio_linker: None,
             wasi_linker: None,
+            floor_linker: None,
             rt: None,
             threads: None,
         };
@@ -173,6 +187,9 @@ impl Hosts {
                 let mut l = Linker::new(&engine);
                 wasi_common_compat_sync::add_to_linker(&mut l, |cx| cx)?;
                 hosts.sync_linker = Some(l);
+            }
+            if wants(Config::Floor) {
+                hosts.floor_linker = Some(floor_linker(&engine)?);
             }
             if wants(Config::Tokio) {
                 let mut l = Linker::new(&engine);
@@ -208,6 +225,7 @@ impl Hosts {
             Config::Sync if case.workload == Workload::ThreadsWrite => self.run_threads(&argv)?,
             Config::Sync => self.run_sync(&argv, false)?,
             Config::P2 => self.run_sync(&argv, true)?,
+            Config::Floor => self.run_floor(&argv)?,
             Config::Tokio => self.run_tokio(&argv)?,
             Config::WasmtimeWasi => self.run_wasmtime_wasi(&argv, true)?,
             Config::WasmtimeWasiDefault => self.run_wasmtime_wasi(&argv, false)?,
@@ -244,6 +262,21 @@ impl Hosts {
         let (linker, module) = (need(&self.sync_linker)?, need(&self.module)?);
         let (ctx, err) = self.ctx(WasiCtxBuilder::new(), argv, p2_stdout)?;
         let mut store = Store::new(module.engine(), ctx);
+        let instance = linker.instantiate(&mut store, module)?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        exited(start.call(&mut store, ()), &err.contents())?;
+        Ok(err.contents())
+    }
+
+    fn run_floor(&self, argv: &[String]) -> Result<Vec<u8>> {
+        let (linker, module) = (need(&self.floor_linker)?, need(&self.module)?);
+        let (ctx, err) = self.ctx(WasiCtxBuilder::new(), argv, false)?;
+        let data = FloorData {
+            ctx,
+            memory: None,
+            host_fds: Default::default(),
+        };
+        let mut store = Store::new(module.engine(), data);
         let instance = linker.instantiate(&mut store, module)?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
         exited(start.call(&mut store, ()), &err.contents())?;
@@ -320,6 +353,88 @@ impl Hosts {
         }
         parse(&out.stderr)
     }
+}
+
+/// Store data of the floor configuration: the sync backend's context (for
+/// every import but `fd_write`) and the minimal `fd_write`'s caches.
+pub struct FloorData {
+    ctx: WasiCtx,
+    memory: Option<wasmtime::Memory>,
+    /// Guest fd -> a duplicate of its host fd, made on the fd's first write.
+    host_fds: [Option<rustix::fd::OwnedFd>; 16],
+}
+
+/// A duplicate of the host fd behind guest fd `fd` (the host's stdout, or
+/// a file of the sync backend); an error for anything else (the guests'
+/// stderr is an in-memory pipe, which takes the regular path).
+fn host_fd(ctx: &WasiCtx, fd: u32) -> Result<rustix::fd::OwnedFd> {
+    use rustix::fd::AsFd as _;
+    let dup = |f: rustix::fd::BorrowedFd<'_>| Ok(rustix::io::fcntl_dupfd_cloexec(f, 0)?);
+    let entry = ctx.table().get_file(fd)?;
+    let any = entry.file().as_any();
+    if any.is::<wasi_common_compat_sync::stdio::Stdio>() && fd == 1 {
+        return dup(rustix::stdio::stdout());
+    }
+    match any.downcast_ref::<wasi_common_compat_sync::File>() {
+        Some(file) => dup(file.as_cap_std().as_fd()),
+        None => bail!("fd {fd} is not a host file"),
+    }
+}
+
+/// The sync backend's linker with `fd_write` shadowed by a minimal one: the
+/// floor ([`Config::Floor`]).
+fn floor_linker(engine: &Engine) -> Result<Linker<FloorData>> {
+    let mut l: Linker<FloorData> = Linker::new(engine);
+    wasi_common_compat_sync::add_to_linker(&mut l, |d| &mut d.ctx)?;
+    l.allow_shadowing(true);
+    l.func_wrap(
+        "wasi_snapshot_preview1",
+        "fd_write",
+        |mut c: wasmtime::Caller<'_, FloorData>, fd: i32, iovs: i32, n: i32, out: i32| -> Result<i32> {
+            let memory = match c.data().memory {
+                Some(m) => m,
+                None => {
+                    let Some(m) = c.get_export("memory").and_then(|e| e.into_memory()) else {
+                        bail!("no memory export");
+                    };
+                    c.data_mut().memory = Some(m);
+                    m
+                }
+            };
+            let (bytes, data) = memory.data_and_store_mut(&mut c);
+            let slot = fd as u32 as usize % data.host_fds.len();
+            if data.host_fds[slot].is_none() {
+                data.host_fds[slot] = host_fd(&data.ctx, fd as u32).ok();
+            }
+            let Some(host) = &data.host_fds[slot] else {
+                // Not a host fd (the report pipe): the regular import.
+                let mut mem = wiggle::GuestMemory::Unshared(bytes);
+                let call = wasi_snapshot_preview1::fd_write(&mut data.ctx, &mut mem, fd, iovs, n, out);
+                return wasi_common_compat::sched::block_on(call);
+            };
+            let word = |at: usize| -> Option<usize> {
+                Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+            };
+            let mut total = 0usize;
+            for k in 0..n.max(0) as usize {
+                let at = iovs as u32 as usize + 8 * k;
+                let (Some(p), Some(len)) = (word(at), word(at + 4)) else {
+                    bail!("iovec out of bounds")
+                };
+                let Some(buf) = bytes.get(p..p + len) else {
+                    bail!("buffer out of bounds")
+                };
+                total += rustix::io::write(host, buf)?;
+            }
+            let out = out as u32 as usize;
+            let Some(dst) = bytes.get_mut(out..out + 4) else {
+                bail!("nwritten out of bounds")
+            };
+            dst.copy_from_slice(&(total as u32).to_le_bytes());
+            Ok(0)
+        },
+    )?;
+    Ok(l)
 }
 
 fn need<X>(x: &Option<X>) -> Result<&X> {
