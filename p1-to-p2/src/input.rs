@@ -1,12 +1,14 @@
 //! [`InputStreamFile`]: a preview2 `InputStream` as a preview1 fd.
 
 use crate::slot::{Slot, ambient_runtime};
+use bytes::Bytes;
 use std::any::Any;
 use std::io::IoSliceMut;
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use wasi_common_compat::memory::CHUNK;
 use wasi_common_compat::{Error, FileType, Filestat, Interest, Pollable, ReadySource, Result, WasiFile};
-use wasmtime_wasi_io::streams::{DynInputStream, StreamError};
+use wasmtime_wasi_io::streams::{DynInputStream, StreamError, StreamResult};
 
 /// Serves a [`DynInputStream`] as a readable p1 fd (stdin or any fd).
 ///
@@ -21,7 +23,9 @@ use wasmtime_wasi_io::streams::{DynInputStream, StreamError};
 ///   [`with_filetype`](Self::with_filetype), e.g. `CharacterDevice` for a
 ///   terminal; `fd_seek` gives `ESPIPE`; writing gives `EBADF`.
 /// - `poll_oneoff`: an `fd_read` subscription is ready when `ready()` resolves,
-///   in the same wait as clocks, OS fds and pipes.
+///   in the same wait as clocks, OS fds and pipes. Its `nbytes` is exact: to
+///   learn it the bridge reads ahead once (at most `CHUNK` bytes) and keeps
+///   what it got, or the stream's end or error, for the next `fd_read`.
 ///
 /// Works in synchronous and async embeddings: calls into the stream run
 /// inside a tokio runtime context (the current one, or
@@ -29,6 +33,13 @@ use wasmtime_wasi_io::streams::{DynInputStream, StreamError};
 pub struct InputStreamFile {
     slot: Slot<DynInputStream>,
     filetype: FileType,
+    /// What a read-ahead for `num_ready_bytes` got and no `fd_read` has
+    /// taken yet: bytes (never empty), or the stream's end or failure.
+    ahead: Mutex<Option<StreamResult<Bytes>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl InputStreamFile {
@@ -37,6 +48,7 @@ impl InputStreamFile {
         InputStreamFile {
             slot: Slot::new(stream, ambient_runtime()),
             filetype: FileType::Unknown,
+            ahead: Mutex::new(None),
         }
     }
 
@@ -62,6 +74,9 @@ pub(crate) fn read_error(e: StreamError) -> Result<u64> {
 
 impl ReadySource for InputStreamFile {
     fn poll_ready(&self, _interest: Interest, cx: &mut Context<'_>) -> Poll<()> {
+        if lock(&self.ahead).is_some() {
+            return Poll::Ready(());
+        }
         self.slot.poll_ready(cx)
     }
 }
@@ -87,21 +102,52 @@ impl WasiFile for InputStreamFile {
         Ok(Filestat::of_type(self.filetype))
     }
 
+    /// Reads ahead (see the type's docs) when nothing is kept yet; 0 at the
+    /// stream's end, after a failure, or while it has nothing.
+    fn num_ready_bytes(&self) -> Result<u64> {
+        let mut ahead = lock(&self.ahead);
+        if ahead.is_none() {
+            match self.slot.with(|s| s.read(CHUNK)) {
+                Some(Ok(b)) if b.is_empty() => {}
+                Some(r) => *ahead = Some(r),
+                None => {}
+            }
+        }
+        Ok(match &*ahead {
+            Some(Ok(b)) => b.len() as u64,
+            _ => 0,
+        })
+    }
+
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<u64> {
         let want: usize = bufs.iter().map(|b| b.len()).sum::<usize>().min(CHUNK);
         if want == 0 {
             return Ok(0);
         }
-        let r = self.slot.with(|s| s.read(want));
-        let bytes = match r {
-            None => return Err(Error::again()),
+        let mut ahead = lock(&self.ahead);
+        let bytes = match ahead.take() {
             Some(Err(e)) => return read_error(e),
-            Some(Ok(b)) => b,
+            Some(Ok(mut b)) => {
+                if b.len() > want {
+                    *ahead = Some(Ok(b.split_off(want)));
+                }
+                b
+            }
+            None => {
+                drop(ahead);
+                let r = self.slot.with(|s| s.read(want));
+                let bytes = match r {
+                    None => return Err(Error::again()),
+                    Some(Err(e)) => return read_error(e),
+                    Some(Ok(b)) => b,
+                };
+                self.slot.progress(!bytes.is_empty());
+                if bytes.is_empty() {
+                    return Err(Error::again());
+                }
+                bytes
+            }
         };
-        self.slot.progress(!bytes.is_empty());
-        if bytes.is_empty() {
-            return Err(Error::again());
-        }
         let mut src = &bytes[..];
         for b in bufs.iter_mut() {
             let k = b.len().min(src.len());

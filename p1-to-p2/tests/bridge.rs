@@ -137,6 +137,27 @@ fn stream_failing_midway_is_eio_and_host_lives() {
     assert_eq!(out.contents(), b"abc");
 }
 
+#[test]
+fn poll_nbytes_reads_ahead_and_keeps_bytes_and_errors_for_fd_read() {
+    use std::io::IoSliceMut;
+    let f = InputStreamFile::new(Box::new(FailsMidway {
+        first: Some(Bytes::from_static(b"abc")),
+    }));
+    assert_eq!(f.num_ready_bytes().unwrap(), 3, "exact count, read ahead");
+    assert_eq!(f.num_ready_bytes().unwrap(), 3, "asking again reads nothing more");
+    let mut two = [0u8; 2];
+    assert_eq!(f.read_vectored(&mut [IoSliceMut::new(&mut two)]).unwrap(), 2);
+    assert_eq!(&two, b"ab");
+    assert_eq!(f.num_ready_bytes().unwrap(), 1, "the rest stays kept");
+    let mut more = [0u8; 8];
+    assert_eq!(f.read_vectored(&mut [IoSliceMut::new(&mut more)]).unwrap(), 1);
+    assert_eq!(more[0], b'c');
+    // The failure found by a read-ahead is reported by the next read.
+    assert_eq!(f.num_ready_bytes().unwrap(), 0);
+    let e = f.read_vectored(&mut [IoSliceMut::new(&mut more)]).unwrap_err();
+    assert_eq!(e.as_errno(), Some(wasi_common_compat::Errno::Io));
+}
+
 /// An output stream that is closed.
 struct ClosedOutput;
 

@@ -37,9 +37,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasi_common_compat::pipe::{PipeWriter, ReadPipe, WritePipe};
 use wasi_common_compat::{I32Exit, WasiCtx};
+use wasi_common_compat_p1_to_p2::{FileInputStream, InputStreamFile, OutputStreamFile};
 use wasi_common_compat_threads::{ThreadsOptions, WasiThreads};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Func, Instance, Linker, Memory, Module, Store, UpdateDeadline, Val};
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
@@ -83,17 +85,24 @@ pub enum Backend {
     /// tokio (`TokioSched`), `add_to_linker_async`, driven by `call_async`
     /// on a current-thread runtime.
     Tokio,
+    /// The sync backend with stdio served through the p1-to-p2 bridge:
+    /// stdin is a `wasmtime-wasi` `MemoryInputPipe` (or, for
+    /// [`Run::stdin_pipe`], the host pipe seen as a preview2 `InputStream`),
+    /// stdout and stderr are `MemoryOutputPipe`s, each behind
+    /// `InputStreamFile` / `OutputStreamFile`.
+    P2,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio];
+    pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio, Backend::P2];
 
     /// A short lowercase name (the test function's name).
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sync => "sync",
             Backend::Tokio => "tokio",
+            Backend::P2 => "p2",
         }
     }
 }
@@ -126,9 +135,14 @@ macro_rules! per_backend {
                 body($crate::Backend::Tokio)
             }
 
+            #[test]
+            fn p2() {
+                body($crate::Backend::P2)
+            }
+
             // Fails to compile when a backend is added but not listed above.
             const _: fn($crate::Backend) = |b| match b {
-                $crate::Backend::Sync | $crate::Backend::Tokio => {}
+                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 => {}
             };
         }
     };
@@ -281,6 +295,46 @@ impl fmt::Debug for Outcome {
     }
 }
 
+/// A captured output stream of a run: a host [`WritePipe`], or on
+/// [`Backend::P2`] a `wasmtime-wasi` `MemoryOutputPipe`. Clones share the
+/// bytes, so a test can watch the output while the guest runs.
+#[derive(Clone)]
+pub enum Captured {
+    /// A preview1 in-memory pipe (the sync and tokio backends).
+    Pipe(WritePipe),
+    /// A preview2 memory stream, bridged to the guest by `OutputStreamFile`.
+    P2(MemoryOutputPipe),
+}
+
+/// Most bytes a [`Backend::P2`] run's stdout or stderr keeps (a guest that
+/// writes more gets an error, as from any full `MemoryOutputPipe`).
+const P2_OUTPUT_CAPACITY: usize = 64 << 20;
+
+impl Captured {
+    fn new(backend: Backend) -> Captured {
+        match backend {
+            Backend::P2 => Captured::P2(MemoryOutputPipe::new(P2_OUTPUT_CAPACITY)),
+            Backend::Sync | Backend::Tokio => Captured::Pipe(WritePipe::new_in_memory()),
+        }
+    }
+
+    /// Everything written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        match self {
+            Captured::Pipe(p) => p.contents(),
+            Captured::P2(p) => p.contents().to_vec(),
+        }
+    }
+
+    /// The guest's end: the pipe itself, or the stream behind the bridge.
+    fn guest_file(&self) -> Box<dyn wasi_common_compat::WasiFile> {
+        match self {
+            Captured::Pipe(p) => Box::new(p.clone()),
+            Captured::P2(p) => Box::new(OutputStreamFile::new(Box::new(p.clone()))),
+        }
+    }
+}
+
 enum Source {
     Guest(String),
     ThreadsGuest(String),
@@ -306,8 +360,8 @@ pub struct Run {
     dirs: Vec<(PathBuf, String)>,
     sandbox: Option<tempfile::TempDir>,
     stdin: Stdin,
-    stdout: WritePipe,
-    stderr: WritePipe,
+    stdout: Captured,
+    stderr: Captured,
     listeners: Vec<TcpListener>,
     timeout: Duration,
     threads: Option<ThreadsOptions>,
@@ -324,8 +378,8 @@ impl Run {
             dirs: Vec::new(),
             sandbox: None,
             stdin: Stdin::Bytes(Vec::new()),
-            stdout: WritePipe::new_in_memory(),
-            stderr: WritePipe::new_in_memory(),
+            stdout: Captured::new(backend),
+            stderr: Captured::new(backend),
             listeners: Vec::new(),
             timeout: Duration::from_secs(30),
             threads: None,
@@ -438,7 +492,7 @@ impl Run {
     }
 
     /// A handle on the captured stdout, to watch it while the guest runs.
-    pub fn stdout_handle(&self) -> WritePipe {
+    pub fn stdout_handle(&self) -> Captured {
         self.stdout.clone()
     }
 
@@ -473,24 +527,28 @@ impl Run {
     /// Builds the context for this run's backend (the sandbox stays in
     /// `self`, to outlive the run).
     fn build_ctx(&mut self) -> wasmtime::Result<WasiCtx> {
-        let stdin: Box<dyn wasi_common_compat::WasiFile> =
-            match std::mem::replace(&mut self.stdin, Stdin::Bytes(Vec::new())) {
-                Stdin::Bytes(b) => Box::new(ReadPipe::from_bytes(b)),
-                Stdin::Pipe(p) => Box::new(p),
-            };
+        let stdin = std::mem::replace(&mut self.stdin, Stdin::Bytes(Vec::new()));
+        let stdin: Box<dyn wasi_common_compat::WasiFile> = match (self.backend, stdin) {
+            (Backend::P2, Stdin::Bytes(b)) => Box::new(InputStreamFile::new(Box::new(MemoryInputPipe::new(b)))),
+            (Backend::P2, Stdin::Pipe(p)) => {
+                Box::new(InputStreamFile::new(Box::new(FileInputStream::new(Arc::new(p)))))
+            }
+            (Backend::Sync | Backend::Tokio, Stdin::Bytes(b)) => Box::new(ReadPipe::from_bytes(b)),
+            (Backend::Sync | Backend::Tokio, Stdin::Pipe(p)) => Box::new(p),
+        };
         let mut dirs: Vec<(PathBuf, String)> = Vec::new();
         if let Some(s) = &self.sandbox {
             dirs.push((s.path().to_path_buf(), "/sandbox".to_owned()));
         }
         dirs.extend(self.dirs.iter().cloned());
         let base = match self.backend {
-            Backend::Sync => wasi_common_compat_sync::WasiCtxBuilder::new(),
+            Backend::Sync | Backend::P2 => wasi_common_compat_sync::WasiCtxBuilder::new(),
             Backend::Tokio => wasi_common_compat_tokio::builder(),
         };
         let mut b = base
             .stdin(stdin)
-            .stdout(Box::new(self.stdout.clone()))
-            .stderr(Box::new(self.stderr.clone()))
+            .stdout(self.stdout.guest_file())
+            .stderr(self.stderr.guest_file())
             .args(&self.args)?;
         for (k, v) in &self.env {
             b = b.env(k, v)?;
@@ -518,7 +576,7 @@ impl Run {
         let exit_handle = ctx.clone();
         let mut linker: Linker<WasiCtx> = Linker::new(engine);
         let driver = match self.backend {
-            Backend::Sync => {
+            Backend::Sync | Backend::P2 => {
                 wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
                 Driver::Sync
             }
@@ -705,8 +763,8 @@ pub struct Session {
     store: Store<WasiCtx>,
     instance: Instance,
     memory: Option<Memory>,
-    stdout: WritePipe,
-    stderr: WritePipe,
+    stdout: Captured,
+    stderr: Captured,
     _sandbox: Option<tempfile::TempDir>,
 }
 

@@ -3,12 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use wasi_common_compat::pipe::WritePipe;
 use wasi_common_compat_tests::*;
 
 /// Waits until `out` contains `needle` (true), the run `finished`, or 30 s
 /// passed (false).
-pub(crate) fn wait_for(out: &WritePipe, needle: &str, finished: &AtomicBool) -> bool {
+pub(crate) fn wait_for(out: &Captured, needle: &str, finished: &AtomicBool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline && !finished.load(Ordering::Acquire) {
         if String::from_utf8_lossy(&out.contents()).contains(needle) {
