@@ -20,6 +20,10 @@ on the same compiled module, with `allow_blocking_current_thread(true)` (file op
 thread, as `wasmtime run` and its docs for sync embeddings do; with the builder's default, which sends \
 each file operation to tokio's blocking pool, it is 10-1000x slower: `--configs wasmtime-wasi-default` \
 adds that column).
+- **floor**: not a WASI host. The sync backend with the `fd_write` import replaced by a bare `write(2)` \
+on a dup of the guest fd's host descriptor (no fd table, rights or error mapping): what the engine's \
+wasm-to-host call leaves on this machine, the lowest any Wasmtime host could go. Only the two small-write \
+workloads have it.
 - Guest stdout is the host's stdout pointed at `/dev/null`; guests report on stderr.
 - `-` in **p2 stdio**: the bridge changes only stdio, and only `stdout_small` writes to stdio in its loop; \
 elsewhere the column would measure the sync backend again.
