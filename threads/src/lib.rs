@@ -26,6 +26,15 @@
 //! `std::process::exit`: the host process, and other programs in it, keep
 //! running.
 //!
+//! ## Sync stores only
+//! Every thread of a program runs in a synchronous store on an OS thread of
+//! its own: a guest thread blocks its OS thread in `memory.atomic.wait` (and
+//! spins in busy loops) where no executor can take it back, so a program
+//! needs one OS thread per guest thread whatever the backend. An async
+//! embedder runs [`WasiThreads::run`] inside `tokio::task::spawn_blocking`;
+//! the contexts are the sync backend's (`wasi-common-compat-sync`), and
+//! `wasi-compat run` runs threaded modules on it whatever `--runtime` says.
+//!
 //! ## Example
 //! ```
 //! use wasi_common_compat::WasiCtx;
