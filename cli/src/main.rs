@@ -79,7 +79,7 @@ struct RunArgs {
     /// The module to run.
     module: PathBuf,
 
-    /// Arguments for the guest (argv[1..]; argv[0] is the module path as given).
+    /// Arguments for the guest (`argv[1..]`; `argv[0]` is the module path as given).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }

@@ -91,7 +91,7 @@ impl Pusher {
 
 /// A p1 fd the guest writes to, whose bytes the host receives through the
 /// returned [`Sink`] in chunks of at most
-/// [`CHUNK`](wasi_common_compat::memory::CHUNK) bytes; at most `capacity`
+/// [`CHUNK`] bytes; at most `capacity`
 /// bytes wait between them.
 pub fn sink(capacity: usize) -> (WritePipe, Sink) {
     let (file, reader) = WritePipe::channel(capacity);

@@ -6,8 +6,8 @@
 //! Each spawned thread is an OS thread with its own `Store` and instance of
 //! the same module, over the program's one shared memory (the module's
 //! shared memory import, whatever its module and field names, created with
-//! the import's limits) and one [`WasiCtx`] (one fd table): the store data
-//! of a new thread is derived from its parent's (for [`WasiCtx`] itself, a
+//! the import's limits) and one [`WasiCtx`](wasi_common_compat::WasiCtx) (one fd table): the store data
+//! of a new thread is derived from its parent's (for `WasiCtx` itself, a
 //! clone). Thread ids are unique and in `1..=0x1FFF_FFFF`; a spawn that
 //! fails (the cap on live threads, no `wasi_thread_start` export of type
 //! `(i32, i32) -> ()`, the OS refusing a thread) returns a negative value
