@@ -293,3 +293,54 @@ fn sleeps_never_wake_early() {
         }
     });
 }
+
+/// wasmtime-wasi's own preview2 streams (which need tokio) as stdio of an
+/// async store, through the p1-to-p2 bridge, on both runtime flavours: the
+/// guest waits in `fd_read` for bytes a task on the same runtime writes
+/// later (on a current-thread runtime that task can only run if the wait
+/// yields), and its output lands in a `MemoryOutputPipe`. No nested-runtime
+/// panic, no blocked executor.
+#[test]
+fn wasmtime_wasi_streams_as_stdio_on_both_runtime_flavours() {
+    use tokio::io::AsyncWriteExt;
+    use wasi_common_compat_p1_to_p2::{InputStreamFile, OutputStreamFile};
+    use wasmtime_wasi::p2::pipe::{AsyncReadStream, MemoryOutputPipe};
+
+    let engine = engine();
+    let module = Module::new(&engine, ECHO).unwrap();
+    let linker = linker(&engine);
+    let flavours = [
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    ];
+    for rt in flavours {
+        let (status, out) = rt.block_on(async {
+            let (mut writer, reader) = tokio::io::duplex(64);
+            let stdout = MemoryOutputPipe::new(1 << 16);
+            let ctx = wasi_common_compat_tokio::builder()
+                .stdin(Box::new(InputStreamFile::new(Box::new(AsyncReadStream::new(reader)))))
+                .stdout(Box::new(OutputStreamFile::new(Box::new(stdout.clone()))))
+                .build()
+                .unwrap();
+            let late = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                writer.write_all(b"late bytes").await.unwrap();
+                writer.flush().await.unwrap();
+                // Keep the stream open until the guest is done reading.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            });
+            let (status, _, _) = run_async(&engine, &linker, &module, ctx, &[]).await;
+            late.await.unwrap();
+            (status, stdout.contents())
+        });
+        assert_eq!(status, 0);
+        assert_eq!(&out[..], b"late bytes");
+    }
+}
