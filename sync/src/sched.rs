@@ -6,9 +6,17 @@
 //! `poll(2)` set, so a pipe being written by another thread wakes the same
 //! call that waits on sockets and terminals. `Always` subscriptions (regular
 //! files) are ready at once.
+//!
+//! A timeout is a per-thread `timerfd` in the same set rather than
+//! `poll(2)`'s own timeout: the kernel adds the thread's timer slack (50 µs
+//! by default) to `poll` timeouts but not to a `timerfd`, so a guest's
+//! `sleep` wakes as close to its deadline as the kernel allows, never
+//! before it. Without a `timerfd` (the kernel refused one) the wait falls
+//! back to `poll`'s timeout.
 
 use rustix::event::{EventfdFlags, PollFd, PollFlags};
 use rustix::fd::OwnedFd;
+use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags};
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -53,6 +61,24 @@ thread_local! {
     });
 }
 
+thread_local! {
+    static TIMER: Option<OwnedFd> = rustix::time::timerfd_create(
+        TimerfdClockId::Monotonic,
+        TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK,
+    )
+    .ok();
+}
+
+/// Arms `timer` to fire once, `after` (non-zero) from now. Re-arming clears
+/// an earlier expiry that no call consumed.
+fn arm(timer: &OwnedFd, after: Duration) -> bool {
+    let spec = Itimerspec {
+        it_interval: timespec(Duration::ZERO),
+        it_value: timespec(after),
+    };
+    rustix::time::timerfd_settime(timer, TimerfdTimerFlags::empty(), &spec).is_ok()
+}
+
 fn poll_flags(interest: Interest) -> PollFlags {
     if interest.contains(Interest::WRITE) {
         PollFlags::OUT
@@ -74,11 +100,11 @@ pub(crate) fn wait(set: &mut PollSet<'_>) -> Result<(), Error> {
         let (efd, waker) = w
             .as_ref()
             .ok_or_else(|| Error::io().context("cannot create an eventfd"))?;
-        wait_with(set, efd, waker)
+        TIMER.with(|timer| wait_with(set, efd, waker, timer.as_ref()))
     })
 }
 
-fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker) -> Result<(), Error> {
+fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker, timer: Option<&OwnedFd>) -> Result<(), Error> {
     let deadline = set.timeout().map(|t| Instant::now() + t);
     let mut cx = Context::from_waker(waker);
     loop {
@@ -110,7 +136,13 @@ fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker) -> Result
             }
         }
         fds.push(PollFd::new(&efd.fd, PollFlags::IN));
-        let ts = remaining.map(timespec);
+        let ts = match (remaining, timer) {
+            (Some(r), Some(t)) if !r.is_zero() && arm(t, r) => {
+                fds.push(PollFd::new(t, PollFlags::IN));
+                None
+            }
+            (r, _) => r.map(timespec),
+        };
         match rustix::event::poll(&mut fds, ts.as_ref()) {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(e.into()),
