@@ -13,10 +13,8 @@
 //! `cargo build --release --target <triple>` into `<target>/guests`.
 
 use std::env;
-use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One set of guest programs: a cargo workspace and the target it builds for.
 struct GuestSet {
@@ -50,6 +48,7 @@ fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=../build-support/nested_cargo.rs");
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
     let target_dir = target_dir(&out_dir).join("guests");
 
@@ -65,8 +64,13 @@ fn main() {
             panic!("guest program name {dup:?} is used in two guest sets; each needs its own test module");
         }
         all_names.extend(names.iter().cloned());
-        check_target_installed(set.target);
-        build_guests(&guests_dir, &target_dir, set.target);
+        check_target_installed(set.target, "The guest programs of the test suite");
+        nested_cargo_build(
+            &guests_dir.join("Cargo.toml"),
+            &target_dir,
+            &[set.target],
+            "the guest programs",
+        );
 
         let wasm_dir = target_dir.join(set.target).join("release");
         for n in &names {
@@ -100,118 +104,6 @@ fn guest_names(bin_dir: &Path) -> Vec<String> {
         }
     }
     names
-}
-
-/// The workspace's target directory: `CARGO_TARGET_DIR` if set, else the
-/// ancestor of `OUT_DIR` above the profile directory
-/// (`<target>[/<triple>]/<profile>/build/<pkg>-<hash>/out`).
-fn target_dir(out_dir: &Path) -> PathBuf {
-    if let Some(t) = env::var_os("CARGO_TARGET_DIR") {
-        let t = PathBuf::from(t);
-        return if t.is_absolute() {
-            t
-        } else {
-            env::current_dir().expect("a current directory").join(t)
-        };
-    }
-    let profile_dir = out_dir
-        .ancestors()
-        .find(|a| a.parent().and_then(Path::file_name) == Some("build".as_ref()))
-        .and_then(Path::parent)
-        .and_then(Path::parent)
-        .unwrap_or_else(|| panic!("OUT_DIR {} is not under <target>/<profile>/build", out_dir.display()));
-    let parent = profile_dir.parent().unwrap_or(profile_dir);
-    // With `--target <triple>` the profile directory sits one level lower.
-    let triple = env::var_os("TARGET");
-    if triple.is_some() && parent.file_name() == triple.as_deref() {
-        parent.parent().unwrap_or(parent).to_path_buf()
-    } else {
-        parent.to_path_buf()
-    }
-}
-
-fn rustc() -> OsString {
-    env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())
-}
-
-/// Fails with a clear message if the standard library for the target is
-/// missing.
-fn check_target_installed(target: &str) {
-    let out = Command::new(rustc())
-        .args(["--print", "sysroot"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run rustc: {e}"));
-    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    let lib = sysroot.join("lib/rustlib").join(target);
-    if !lib.is_dir() {
-        panic!(
-            "\n\nThe Rust target `{target}` is not installed ({} is missing).\n\
-             The guest programs of the test suite need it: run `bash scripts/setup.sh`\n\
-             (it runs `rustup target add wasm32-wasip1 wasm32-wasip1-threads`).\n",
-            lib.display()
-        );
-    }
-}
-
-/// Runs the nested cargo build of the guests.
-fn build_guests(guests_dir: &Path, target_dir: &Path, target: &str) {
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.arg("build")
-        .arg("--release")
-        .args(["--target", target])
-        .arg("--manifest-path")
-        .arg(guests_dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir)
-        // The guests have no dependencies: nothing to fetch.
-        .arg("--offline");
-    // The jobserver (CARGO_MAKEFLAGS) and the toolchain (RUSTC, RUSTUP_TOOLCHAIN)
-    // pass through. Settings meant for the host build must not reach the wasm build:
-    // host rustflags (e.g. `-C target-cpu=native`), clippy's rustc wrapper
-    // when this runs under `cargo clippy`, the outer build's target.
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "CARGO_ENCODED_RUSTDOCFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET_DIR",
-        "CARGO_PROFILE_RELEASE_LTO",
-        "CARGO_PROFILE_RELEASE_DEBUG",
-        "CARGO_PROFILE_RELEASE_PANIC",
-        "__CARGO_FIX_PLZ",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, _) in env::vars_os() {
-        if let Some(k) = k.to_str()
-            && k.starts_with("CARGO_TARGET_WASM32")
-            && k.ends_with("RUSTFLAGS")
-        {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build the guests: {e}"));
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `std`") {
-            "\nhint: run `bash scripts/setup.sh` to install the wasm targets\n"
-        } else {
-            ""
-        };
-        panic!(
-            "building the guest programs failed ({}):\n{}{}{hint}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            stderr
-        );
-    }
 }
 
 /// The guest list and directory of one set, for `guests.rs`.
@@ -258,3 +150,5 @@ fn write_if_changed(path: &Path, content: &str) {
         std::fs::write(path, content).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 }
+
+include!("../build-support/nested_cargo.rs");
