@@ -261,11 +261,7 @@ impl Hosts {
     fn run_sync(&self, argv: &[String], p2_stdout: bool) -> Result<Vec<u8>> {
         let (linker, module) = (need(&self.sync_linker)?, need(&self.module)?);
         let (ctx, err) = self.ctx(WasiCtxBuilder::new(), argv, p2_stdout)?;
-        let mut store = Store::new(module.engine(), ctx);
-        let instance = linker.instantiate(&mut store, module)?;
-        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-        exited(start.call(&mut store, ()), &err.contents())?;
-        Ok(err.contents())
+        run_start(linker, module, ctx, &err)
     }
 
     fn run_floor(&self, argv: &[String]) -> Result<Vec<u8>> {
@@ -276,11 +272,7 @@ impl Hosts {
             memory: None,
             host_fds: Default::default(),
         };
-        let mut store = Store::new(module.engine(), data);
-        let instance = linker.instantiate(&mut store, module)?;
-        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-        exited(start.call(&mut store, ()), &err.contents())?;
-        Ok(err.contents())
+        run_start(linker, module, data, &err)
     }
 
     fn run_tokio(&self, argv: &[String]) -> Result<Vec<u8>> {
@@ -360,7 +352,8 @@ impl Hosts {
 pub struct FloorData {
     ctx: WasiCtx,
     memory: Option<wasmtime::Memory>,
-    /// Guest fd -> a duplicate of its host fd, made on the fd's first write.
+    /// Guest fd (the index, below 16) -> a duplicate of its host fd, made on
+    /// the fd's first write.
     host_fds: [Option<rustix::fd::OwnedFd>; 16],
 }
 
@@ -402,12 +395,17 @@ fn floor_linker(engine: &Engine) -> Result<Linker<FloorData>> {
                 }
             };
             let (bytes, data) = memory.data_and_store_mut(&mut c);
-            let slot = fd as u32 as usize % data.host_fds.len();
-            if data.host_fds[slot].is_none() {
-                data.host_fds[slot] = host_fd(&data.ctx, fd as u32).ok();
-            }
-            let Some(host) = &data.host_fds[slot] else {
-                // Not a host fd (the report pipe): the regular import.
+            let host = match data.host_fds.get_mut(fd as u32 as usize) {
+                Some(slot) => {
+                    if slot.is_none() {
+                        *slot = host_fd(&data.ctx, fd as u32).ok();
+                    }
+                    slot.as_ref()
+                }
+                None => None,
+            };
+            let Some(host) = host else {
+                // Not a host fd (the report pipe) or beyond the cache: the regular import.
                 let mut mem = wiggle::GuestMemory::Unshared(bytes);
                 let call = wasi_snapshot_preview1::fd_write(&mut data.ctx, &mut mem, fd, iovs, n, out);
                 return wasi_common_compat::sched::block_on(call);
@@ -435,6 +433,16 @@ fn floor_linker(engine: &Engine) -> Result<Linker<FloorData>> {
         },
     )?;
     Ok(l)
+}
+
+/// Runs `_start` of `module` in a new synchronous store holding `data`;
+/// the guest's stderr (`err`) on success.
+fn run_start<T: 'static>(linker: &Linker<T>, module: &Module, data: T, err: &WritePipe) -> Result<Vec<u8>> {
+    let mut store = Store::new(module.engine(), data);
+    let instance = linker.instantiate(&mut store, module)?;
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+    exited(start.call(&mut store, ()), &err.contents())?;
+    Ok(err.contents())
 }
 
 fn need<X>(x: &Option<X>) -> Result<&X> {
