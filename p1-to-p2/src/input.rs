@@ -133,8 +133,10 @@ impl WasiFile for InputStreamFile {
                 }
                 b
             }
+            // The kept-bytes lock stays held across the stream's read (which
+            // never waits), as in `num_ready_bytes`: a read-ahead on another
+            // thread cannot slip its bytes in front of these.
             None => {
-                drop(ahead);
                 let r = self.slot.with(|s| s.read(want));
                 let bytes = match r {
                     None => return Err(Error::again()),
