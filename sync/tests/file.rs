@@ -144,12 +144,7 @@ fn times() {
 #[test]
 fn fifo_opened_by_path_waits_through_its_fd() {
     let fx = Fixture::new();
-    rustix::fs::mkfifoat(
-        rustix::fs::CWD,
-        fx.inside("fifo"),
-        rustix::fs::Mode::from_raw_mode(0o600),
-    )
-    .expect("mkfifo");
+    fx.mkfifo("fifo");
     // With `nonblock`, opening the read end does not wait for a writer.
     let r = open_file(
         &fx.dir,
@@ -184,12 +179,7 @@ fn fifo_opened_by_path_waits_through_its_fd() {
 #[test]
 fn fifo_opened_without_nonblock_waits_for_the_other_end() {
     let fx = Fixture::new();
-    rustix::fs::mkfifoat(
-        rustix::fs::CWD,
-        fx.inside("fifo"),
-        rustix::fs::Mode::from_raw_mode(0o600),
-    )
-    .expect("mkfifo");
+    fx.mkfifo("fifo");
     let dir = std::sync::Arc::new(fx.dir);
     let d = dir.clone();
     let reader = std::thread::spawn(move || open_file(&d, "fifo", read()).get_filetype().expect("type"));

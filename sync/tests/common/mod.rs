@@ -36,6 +36,16 @@ impl Fixture {
         self.root.path().join("sandbox").join(rel)
     }
 
+    /// Makes a FIFO named `rel` inside the sandbox.
+    pub fn mkfifo(&self, rel: &str) {
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            self.inside(rel),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+    }
+
     /// A host path next to the sandbox.
     pub fn outside(&self, rel: &str) -> PathBuf {
         self.root.path().join(rel)
