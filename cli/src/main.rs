@@ -4,22 +4,28 @@
 //! `wasmtime run` that matter for preview1 programs (`--dir HOST[::GUEST]`,
 //! `--env NAME[=VALUE]`, `--tcplisten ADDR`), so it can stand in for
 //! `wasmtime run` in scripts, in the wasi-testsuite adapter, and as cargo's
-//! `CARGO_TARGET_WASM32_WASIP1_RUNNER`. The guest's `proc_exit` status is the
-//! process's exit status; a trap prints the error with its wasm backtrace
-//! and exits with 134 (like an abort, as `wasmtime run` does).
+//! `CARGO_TARGET_WASM32_WASIP1_RUNNER`. Exit statuses are those of `wasmtime
+//! run`: the guest's `proc_exit` status (0 when `_start` returns); 134 for a
+//! wasm trap (printed with its wasm backtrace); 1 for any other error (the
+//! module or a `--dir` cannot be opened, an import is missing, no `_start`,
+//! an exit status outside `[0, 126)`).
+//!
+//! `wasi-compat diff [OPTIONS] MODULE [ARGS]...` runs the module here and on
+//! a reference host (wasmtime-wasi 48's preview1, or `--against CMD`) and
+//! reports the first difference (see [`diff`]).
 
 #![forbid(unsafe_code)]
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasi_common_compat::I32Exit;
-use wasi_common_compat_sync::WasiCtxBuilder;
-use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Linker, Module, Store};
-use wasmtime::{Result, bail};
 
-/// Exit status for a trap: 128 + SIGABRT, as `wasmtime run` uses.
-const TRAP_STATUS: u8 = 134;
+mod determinism;
+mod diff;
+mod exec;
+mod p2;
+mod reference;
+mod trace;
+mod tree;
 
 #[derive(Parser)]
 #[command(
@@ -36,8 +42,14 @@ struct Cli {
 enum Command {
     /// Run a preview1 command module (.wasm or .wat).
     Run(RunArgs),
+    /// Run a module on this host and on a reference host and compare what
+    /// they did: exit status, stdout, stderr, preopened trees (and with
+    /// `--calls` the preview1 calls). Prints `same` (exit 0) or the first
+    /// difference (exit 1); exit 2 if the comparison could not run.
+    Diff(diff::DiffArgs),
 }
 
+/// The options of `run` (also taken by `diff`).
 #[derive(clap::Args)]
 struct RunArgs {
     /// Preopen host directory HOST as GUEST (default: the same path).
@@ -76,10 +88,20 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 256)]
     max_threads: u32,
 
+    /// The guest's `argv[0]` (default: the module's file name, without its
+    /// directory, as `wasmtime run` gives).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<String>,
+
+    /// Print every preview1 call, with its arguments, result and thread, one
+    /// line each, to FILE (`--trace` alone: to stderr).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
+    trace: Option<String>,
+
     /// The module to run.
     module: PathBuf,
 
-    /// Arguments for the guest (`argv[1..]`; `argv[0]` is the module path as given).
+    /// Arguments for the guest (`argv[1..]`).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
@@ -99,172 +121,38 @@ enum StdioMode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => match run(args) {
-            Ok(status) => status,
-            Err(e) => {
-                eprintln!("Error: {e:?}");
-                ExitCode::from(TRAP_STATUS)
-            }
+        Command::Run(args) => run(args),
+        Command::Diff(args) => diff::main(args),
+    }
+}
+
+/// The guest's `argv`: `argv[0]`, then the arguments.
+fn guest_argv(args: &RunArgs) -> Vec<String> {
+    let argv0 = args.argv0.clone().unwrap_or_else(|| exec::argv0(&args.module));
+    std::iter::once(argv0).chain(args.args.iter().cloned()).collect()
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    if let Err(e) = trace::install(args.trace.as_deref(), false) {
+        eprintln!("Error: failed to open the trace file: {e}");
+        return ExitCode::from(exec::ERROR_STATUS);
+    }
+    let loaded = match exec::load(&args.module) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            return ExitCode::from(exec::ERROR_STATUS);
+        }
+    };
+    let setup = exec::Setup {
+        argv: guest_argv(&args),
+        env: exec::environment(&args),
+        dirs: args.dirs.iter().map(|d| exec::split_dir(d)).collect(),
+        stdio: match args.stdio {
+            StdioMode::Os => exec::Stdio::Os,
+            StdioMode::P2 => exec::Stdio::P2,
         },
-    }
-}
-
-fn split_dir(spec: &str) -> (String, String) {
-    match spec.split_once("::") {
-        Some((host, guest)) => (host.to_owned(), guest.to_owned()),
-        None => (spec.to_owned(), spec.to_owned()),
-    }
-}
-
-fn build_ctx(args: &RunArgs) -> Result<wasi_common_compat::WasiCtx> {
-    let base = match args.runtime {
-        Runtime::Sync => WasiCtxBuilder::new(),
-        Runtime::Tokio => wasi_common_compat_tokio::builder(),
+        determinism: None,
     };
-    let mut b = match args.stdio {
-        StdioMode::Os => base.inherit_stdio(),
-        StdioMode::P2 => p2_stdio(base),
-    };
-    let argv0 = args.module.to_string_lossy().into_owned();
-    b = b.arg(&argv0)?.args(&args.args)?;
-    if args.inherit_env {
-        b = b.inherit_env()?;
-    }
-    for e in &args.envs {
-        b = match e.split_once('=') {
-            Some((k, v)) => b.env(k, v)?,
-            None => match std::env::var(e) {
-                Ok(v) => b.env(e, &v)?,
-                Err(_) => b,
-            },
-        };
-    }
-    for d in &args.dirs {
-        let (host, guest) = split_dir(d);
-        b = b
-            .preopened_dir(&host, guest)
-            .with_context(|| format!("failed to open directory {host:?}"))?;
-    }
-    for addr in &args.tcplisten {
-        let l = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on {addr}"))?;
-        b = b.preopened_socket(l)?;
-    }
-    Ok(b.build()?)
-}
-
-/// Stdio through wasmtime-wasi's preview2 streams and the bridge. A stream
-/// on a terminal reports a character device, anything else a pipe.
-fn p2_stdio(b: WasiCtxBuilder) -> WasiCtxBuilder {
-    use wasi_common_compat::FileType;
-    use wasi_common_compat_p1_to_p2::{InputStreamFile, OutputStreamFile};
-    use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
-    let kind = |tty: bool| {
-        if tty {
-            FileType::CharacterDevice
-        } else {
-            FileType::Unknown
-        }
-    };
-    let (i, o, e) = (
-        wasmtime_wasi::cli::stdin(),
-        wasmtime_wasi::cli::stdout(),
-        wasmtime_wasi::cli::stderr(),
-    );
-    b.stdin(Box::new(
-        InputStreamFile::new(i.p2_stream()).with_filetype(kind(i.is_terminal())),
-    ))
-    .stdout(Box::new(
-        OutputStreamFile::new(o.p2_stream()).with_filetype(kind(o.is_terminal())),
-    ))
-    .stderr(Box::new(
-        OutputStreamFile::new(e.p2_stream()).with_filetype(kind(e.is_terminal())),
-    ))
-}
-
-/// True if the module imports `wasi::thread-spawn` or a shared memory.
-fn imports_threads(wasm: &[u8]) -> Result<bool> {
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::ImportSection(imports) = payload? {
-            for i in imports.into_imports() {
-                let i = i?;
-                let spawn = i.module == "wasi" && matches!(i.name, "thread-spawn" | "thread_spawn");
-                let shared = matches!(i.ty, wasmparser::TypeRef::Memory(m) if m.shared);
-                if spawn || shared {
-                    return Ok(true);
-                }
-            }
-        }
-    }
-    Ok(false)
-}
-
-fn run(args: RunArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&args.module).with_context(|| format!("failed to load {}", args.module.display()))?;
-    let wasm = wat::parse_bytes(&bytes).with_context(|| format!("failed to parse {}", args.module.display()))?;
-    let threaded = imports_threads(&wasm)?;
-    let mut config = Config::new();
-    if threaded {
-        wasi_common_compat_threads::configure(&mut config);
-    }
-    let engine = Engine::new(&config)?;
-    let module = Module::new(&engine, &wasm).with_context(|| format!("failed to load {}", args.module.display()))?;
-    let mut linker: Linker<wasi_common_compat::WasiCtx> = Linker::new(&engine);
-    let result = match args.runtime {
-        _ if threaded => {
-            wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
-            let opts = wasi_common_compat_threads::ThreadsOptions {
-                max_threads: args.max_threads,
-                ..Default::default()
-            };
-            let program = wasi_common_compat_threads::WasiThreads::new(
-                &engine,
-                &module,
-                linker,
-                |cx| cx,
-                |cx: &wasi_common_compat::WasiCtx| cx.clone(),
-                opts,
-            )?;
-            program.run(build_ctx(&args)?)
-        }
-        Runtime::Sync => {
-            wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
-            let mut store = Store::new(&engine, build_ctx(&args)?);
-            let instance = linker.instantiate(&mut store, &module)?;
-            start_func(&mut store, &instance)?.call(&mut store, ())
-        }
-        Runtime::Tokio => {
-            wasi_common_compat_tokio::add_to_linker(&mut linker, |cx| cx)?;
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(async {
-                let mut store = Store::new(&engine, build_ctx(&args)?);
-                let instance = linker.instantiate_async(&mut store, &module).await?;
-                start_func(&mut store, &instance)?.call_async(&mut store, ()).await
-            })
-        }
-    };
-    match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(I32Exit(status)) => Ok(exit_code(*status)),
-            None => {
-                eprintln!("Error: failed to run main module `{}`\n\n{e:?}", args.module.display());
-                Ok(ExitCode::from(TRAP_STATUS))
-            }
-        },
-    }
-}
-
-fn start_func(
-    store: &mut Store<wasi_common_compat::WasiCtx>,
-    instance: &wasmtime::Instance,
-) -> Result<wasmtime::TypedFunc<(), ()>> {
-    let Some(start) = instance.get_func(&mut *store, "_start") else {
-        bail!("the module exports no `_start` function (is it a preview1 command?)");
-    };
-    start.typed::<(), ()>(&*store)
-}
-
-/// The process status for a guest's exit status (the OS keeps the low 8 bits).
-fn exit_code(status: i32) -> ExitCode {
-    ExitCode::from((status & 0xff) as u8)
+    exec::run(&loaded, &args, &setup).report(&args.module)
 }

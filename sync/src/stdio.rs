@@ -51,20 +51,20 @@ impl Stdio {
     }
 }
 
-/// The file type of a host descriptor, as preview1 reports it (pipes, which
-/// preview1 has no type for, are `Unknown`).
-pub(crate) fn filetype_of(fd: BorrowedFd<'_>) -> Result<FileType> {
-    let st = rustix::fs::fstat(fd)?;
-    Ok(crate::filetype_from_mode(st.st_mode))
-}
-
 impl WasiFile for Stdio {
     fn as_any(&self) -> &dyn Any {
         self
     }
 
+    /// `CHARACTER_DEVICE` on a terminal, `UNKNOWN` otherwise (a file, a pipe,
+    /// `/dev/null`), as Wasmtime reports stdio: so the guest's `isatty` is
+    /// true exactly when the host's is.
     fn get_filetype(&self) -> Result<FileType> {
-        filetype_of(self.fd())
+        Ok(if self.isatty() {
+            FileType::CharacterDevice
+        } else {
+            FileType::Unknown
+        })
     }
 
     fn isatty(&self) -> bool {
@@ -84,8 +84,10 @@ impl WasiFile for Stdio {
         Ok(f)
     }
 
+    /// The file type and zeros (no size, inode or times), as Wasmtime
+    /// reports stdio: what stdio is redirected to stays the host's business.
     fn get_filestat(&self) -> Result<Filestat> {
-        crate::filestat_of(self.fd())
+        Ok(Filestat::of_type(self.get_filetype()?))
     }
 
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<u64> {

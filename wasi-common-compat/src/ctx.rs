@@ -13,6 +13,7 @@ use crate::pipe::{ReadPipe, WritePipe};
 use crate::random::{OsRandom, WasiRandom};
 use crate::ready::{Interest, ReadySource, WakerSet, lock};
 use crate::sched::{ParkSched, WasiSched};
+use crate::bindings::preview1::types::Rights;
 use crate::table::{DEFAULT_MAX_FDS, DirEntry, Entry, FileEntry, RightsCell, Table, rights_for};
 use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -150,19 +151,29 @@ impl WasiCtx {
         self.table().insert_at(fd, dir_entry(dir, Some(guest_path.to_owned())))
     }
 
-    /// Replaces stdin (fd 0).
+    /// Replaces stdin (fd 0). It reports the one right `fd_read` (so it is
+    /// read-only: `fd_write` on it gives `EBADF`), as Wasmtime's hosts do.
+    /// Errors: `EMFILE` if the fd cap is below 3.
     pub fn set_stdin(&self, f: Box<dyn WasiFile>) -> Result<()> {
-        self.insert_file(0, f)
+        self.insert_stdio(0, f, Rights::FD_READ)
     }
 
-    /// Replaces stdout (fd 1).
+    /// Replaces stdout (fd 1). It reports the one right `fd_write`.
+    /// Errors: `EMFILE` if the fd cap is below 3.
     pub fn set_stdout(&self, f: Box<dyn WasiFile>) -> Result<()> {
-        self.insert_file(1, f)
+        self.insert_stdio(1, f, Rights::FD_WRITE)
     }
 
-    /// Replaces stderr (fd 2).
+    /// Replaces stderr (fd 2). It reports the one right `fd_write`.
+    /// Errors: `EMFILE` if the fd cap is below 3.
     pub fn set_stderr(&self, f: Box<dyn WasiFile>) -> Result<()> {
-        self.insert_file(2, f)
+        self.insert_stdio(2, f, Rights::FD_WRITE)
+    }
+
+    fn insert_stdio(&self, fd: u32, f: Box<dyn WasiFile>, rights: Rights) -> Result<()> {
+        let rights = RightsCell::new(rights, rights);
+        self.table()
+            .insert_at(fd, Entry::File(Arc::new(FileEntry::new(f, rights, false))))
     }
 
     /// The exit status, once some thread of the program called `proc_exit`
@@ -227,20 +238,18 @@ impl WasiCtx {
 
 fn file_rights(file: &dyn WasiFile) -> Result<RightsCell> {
     let base = rights_for(file.get_filetype()?);
-    Ok(RightsCell::new(base, crate::bindings::preview1::types::Rights::empty()))
+    Ok(RightsCell::new(base, Rights::empty()))
 }
 
 fn dir_entry(dir: Box<dyn WasiDir>, preopen: Option<String>) -> Entry {
-    let (base, inheriting) = crate::table::rights_of_dir();
+    let (base, inheriting) = crate::table::rights_of_preopen();
     Entry::Dir(Arc::new(DirEntry::new(dir, RightsCell::new(base, inheriting), preopen)))
 }
 
-pub(crate) fn new_dir_entry(
-    dir: Box<dyn WasiDir>,
-    base: crate::bindings::preview1::types::Rights,
-    inheriting: crate::bindings::preview1::types::Rights,
-) -> Entry {
-    Entry::Dir(Arc::new(DirEntry::new(dir, RightsCell::new(base, inheriting), None)))
+/// The entry of a directory opened with `path_open`.
+pub(crate) fn opened_dir_entry(dir: Box<dyn WasiDir>) -> Entry {
+    let rights = crate::table::rights_of_opened_dir();
+    Entry::Dir(Arc::new(DirEntry::new(dir, RightsCell::new(rights, rights), None)))
 }
 
 /// Builds a [`WasiCtx`]. Backends (`sync`, `tokio-impl`) wrap this with host
@@ -403,9 +412,9 @@ impl WasiCtxBuilder {
             memory: Default::default(),
         };
         let [stdin, stdout, stderr] = self.stdio;
-        ctx.insert_file(0, stdin.unwrap_or_else(|| Box::new(ReadPipe::from_bytes(Vec::new()))))?;
-        ctx.insert_file(1, stdout.unwrap_or_else(|| Box::new(WritePipe::new(std::io::sink()))))?;
-        ctx.insert_file(2, stderr.unwrap_or_else(|| Box::new(WritePipe::new(std::io::sink()))))?;
+        ctx.set_stdin(stdin.unwrap_or_else(|| Box::new(ReadPipe::from_bytes(Vec::new()))))?;
+        ctx.set_stdout(stdout.unwrap_or_else(|| Box::new(WritePipe::new(std::io::sink()))))?;
+        ctx.set_stderr(stderr.unwrap_or_else(|| Box::new(WritePipe::new(std::io::sink()))))?;
         for (dir, path) in self.preopens {
             ctx.push_dir(dir, &path)?;
         }

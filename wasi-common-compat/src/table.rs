@@ -16,58 +16,52 @@ use crate::file::WasiFile;
 use crate::types::ReaddirEntity;
 use crate::{Error, Result};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Default cap on open fds per context (including stdio and preopens).
 pub const DEFAULT_MAX_FDS: u32 = 16_384;
 
-/// The rights a descriptor holds: what may be done with it (`base`) and what
-/// descriptors opened through it may get (`inheriting`). Rights can only be
-/// dropped.
+/// The rights a descriptor reports in `fd_fdstat_get`.
+///
+/// Rights are not capabilities here, as on both of Wasmtime's preview1 hosts
+/// (see RATIONALE.md, "Why are rights reported but not enforced?"): a
+/// directory opened with no rights still opens, creates and lists, and
+/// `fd_fdstat_set_rights` changes nothing (`ENOTSUP`). The one thing rights
+/// decide is a file's access mode, chosen once at `path_open` from
+/// `fd_read`/`fd_write` (and `O_CREAT`/`O_TRUNC`): reading a file not open for
+/// reading, or writing one not open for writing, gives `EBADF`, the errno
+/// `read(2)`/`write(2)` give on such a descriptor.
 #[derive(Debug)]
 pub struct RightsCell {
-    base: AtomicU64,
-    inheriting: AtomicU64,
+    base: Rights,
+    inheriting: Rights,
 }
 
 impl RightsCell {
     pub(crate) fn new(base: Rights, inheriting: Rights) -> Self {
-        RightsCell {
-            base: AtomicU64::new(base.bits()),
-            inheriting: AtomicU64::new(inheriting.bits()),
-        }
+        RightsCell { base, inheriting }
     }
 
     /// The base rights.
     pub fn base(&self) -> Rights {
-        Rights::from_bits_retain(self.base.load(Ordering::Acquire))
+        self.base
     }
 
     /// The inheriting rights.
     pub fn inheriting(&self) -> Rights {
-        Rights::from_bits_retain(self.inheriting.load(Ordering::Acquire))
+        self.inheriting
     }
 
-    /// `ENOTCAPABLE` unless every right in `needed` is held.
+    /// The access-mode check: `EBADF` unless every right in `needed` is
+    /// held. Only `fd_read` and `fd_write` are checked this way.
     #[inline]
     pub fn require(&self, needed: Rights) -> Result<()> {
-        if self.base().contains(needed) {
+        if self.base.contains(needed) {
             Ok(())
         } else {
-            Err(Error::notcapable())
+            Err(Error::badf())
         }
-    }
-
-    /// Narrows the rights to `base`/`inheriting`.
-    /// Errors: `ENOTCAPABLE` if either adds a right not held now.
-    pub fn set(&self, base: Rights, inheriting: Rights) -> Result<()> {
-        if !self.base().contains(base) || !self.inheriting().contains(inheriting) {
-            return Err(Error::notcapable());
-        }
-        self.base.fetch_and(base.bits(), Ordering::AcqRel);
-        self.inheriting.fetch_and(inheriting.bits(), Ordering::AcqRel);
-        Ok(())
     }
 }
 
@@ -321,8 +315,65 @@ impl Table {
     }
 }
 
-pub(crate) fn rights_of_dir() -> (Rights, Rights) {
-    (dir_base_rights(), dir_base_rights() | file_base_rights())
+/// What a preopened directory reports: the fixed sets that Wasmtime's
+/// preview1 hosts report and that guest libraries expect.
+pub(crate) fn rights_of_preopen() -> (Rights, Rights) {
+    let base = Rights::PATH_CREATE_DIRECTORY
+        | Rights::PATH_CREATE_FILE
+        | Rights::PATH_LINK_SOURCE
+        | Rights::PATH_LINK_TARGET
+        | Rights::PATH_OPEN
+        | Rights::FD_READDIR
+        | Rights::PATH_READLINK
+        | Rights::PATH_RENAME_SOURCE
+        | Rights::PATH_RENAME_TARGET
+        | Rights::PATH_SYMLINK
+        | Rights::PATH_REMOVE_DIRECTORY
+        | Rights::PATH_UNLINK_FILE
+        | Rights::PATH_FILESTAT_GET
+        | Rights::PATH_FILESTAT_SET_TIMES
+        | Rights::FD_FILESTAT_GET
+        | Rights::FD_FILESTAT_SET_TIMES;
+    let file = Rights::FD_DATASYNC
+        | Rights::FD_READ
+        | Rights::FD_SEEK
+        | Rights::FD_FDSTAT_SET_FLAGS
+        | Rights::FD_SYNC
+        | Rights::FD_TELL
+        | Rights::FD_WRITE
+        | Rights::FD_ADVISE
+        | Rights::FD_ALLOCATE
+        | Rights::FD_FILESTAT_GET
+        | Rights::FD_FILESTAT_SET_SIZE
+        | Rights::FD_FILESTAT_SET_TIMES
+        | Rights::POLL_FD_READWRITE;
+    (base, base | file)
+}
+
+/// What a directory opened with `path_open` reports (base and inheriting):
+/// everything but writing, seeking and truncation.
+pub(crate) fn rights_of_opened_dir() -> Rights {
+    Rights::all() - (Rights::FD_WRITE | Rights::FD_SEEK | Rights::FD_FILESTAT_SET_SIZE | Rights::PATH_FILESTAT_SET_SIZE)
+}
+
+/// What a file opened with `path_open` reports (base and inheriting): every
+/// right, less `fd_read`/`fd_readdir` when not open for reading, `fd_write`
+/// when not open for writing, and `fd_seek`/`fd_tell` for a file with no
+/// position (a FIFO, a character device, a socket), so that `isatty` works on
+/// an opened terminal.
+pub(crate) fn rights_of_opened_file(read: bool, write: bool, filetype: crate::FileType) -> Rights {
+    use crate::FileType as T;
+    let mut r = Rights::all();
+    if !read {
+        r -= Rights::FD_READ | Rights::FD_READDIR;
+    }
+    if !write {
+        r -= Rights::FD_WRITE;
+    }
+    if !matches!(filetype, T::RegularFile | T::BlockDevice | T::Directory) {
+        r -= Rights::FD_SEEK | Rights::FD_TELL;
+    }
+    r
 }
 
 /// Rights that apply to directories.
@@ -434,10 +485,13 @@ mod tests {
     }
 
     #[test]
-    fn rights_only_drop() {
-        let r = RightsCell::new(Rights::FD_READ | Rights::FD_WRITE, Rights::empty());
-        r.set(Rights::FD_READ, Rights::empty()).unwrap();
-        assert!(r.require(Rights::FD_WRITE).is_err());
-        assert!(r.set(Rights::FD_READ | Rights::FD_WRITE, Rights::empty()).is_err());
+    fn access_mode_is_the_only_check() {
+        let r = RightsCell::new(Rights::FD_READ, Rights::empty());
+        assert!(r.require(Rights::FD_READ).is_ok());
+        assert_eq!(r.require(Rights::FD_WRITE).unwrap_err().as_errno(), Some(crate::Errno::Badf));
+        let ro = rights_of_opened_file(true, false, crate::FileType::RegularFile);
+        assert!(ro.contains(Rights::FD_READ | Rights::FD_SEEK) && !ro.contains(Rights::FD_WRITE));
+        let tty = rights_of_opened_file(true, true, crate::FileType::CharacterDevice);
+        assert!(!tty.intersects(Rights::FD_SEEK | Rights::FD_TELL));
     }
 }

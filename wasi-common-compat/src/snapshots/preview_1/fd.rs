@@ -1,8 +1,8 @@
 //! `fd_*`: operations on open descriptors.
 //!
-//! Rights: each call checks the fd's base rights and fails with
-//! `ENOTCAPABLE` when one is missing (a right dropped with
-//! `fd_fdstat_set_rights`, or a file opened without it). Calls on a
+//! Rights are reported, not enforced (see
+//! [`RightsCell`](crate::table::RightsCell)): only reads and writes check the
+//! fd's access mode, and give `EBADF` without it. Calls on a
 //! directory fd that only files support give `EBADF` (writes, seeking) or
 //! `EISDIR` (reads) where POSIX says so.
 
@@ -58,28 +58,23 @@ async fn wait_and_retry<T>(
 }
 
 /// `fd_advise(fd, offset, len, advice)`, like `posix_fadvise`.
-/// Errors: `EBADF` (not open), `ENOTCAPABLE` (no `fd_advise` right), `EINVAL`
+/// Errors: `EBADF` (not open), `EINVAL`
 /// (offset + len overflows); `ESPIPE` on streams where the backend says so.
 pub(crate) fn advise(ctx: &WasiCtx, fd: u32, offset: Filesize, len: Filesize, advice: Advice) -> Result<()> {
     match ctx.table().get(fd)? {
         Entry::File(f) => {
-            f.rights().require(Rights::FD_ADVISE)?;
             offset.checked_add(len).ok_or_else(Error::inval)?;
             f.file().advise(offset, len, advice)
         }
-        Entry::Dir(d) => {
-            d.rights().require(Rights::FD_ADVISE)?;
-            Ok(())
-        }
+        Entry::Dir(_) => Ok(()),
     }
 }
 
 /// `fd_allocate(fd, offset, len)`, like `posix_fallocate`.
-/// Errors: `EBADF` (not open, or a directory), `ENOTCAPABLE`, `EINVAL`
+/// Errors: `EBADF` (not open, or a directory), `EINVAL`
 /// (len 0 or overflow), `ENOTSUP` where the backend cannot.
 pub(crate) fn allocate(ctx: &WasiCtx, fd: u32, offset: Filesize, len: Filesize) -> Result<()> {
     let f = ctx.table().get_file(fd)?;
-    f.rights().require(Rights::FD_ALLOCATE)?;
     if len == 0 {
         return Err(Error::inval());
     }
@@ -96,26 +91,24 @@ pub(crate) fn close(ctx: &WasiCtx, fd: u32) -> Result<()> {
 
 /// `fd_datasync(fd)`, like `fdatasync`. A file that is still flushing
 /// (returns `EAGAIN`) is waited for, like a blocking write.
-/// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_datasync` right), `EIO`.
+/// Errors: `EBADF`, `EIO`.
 pub(crate) async fn datasync(ctx: &WasiCtx, fd: u32) -> Result<()> {
     match ctx.table().get(fd)? {
         Entry::File(f) => {
-            f.rights().require(Rights::FD_DATASYNC)?;
             retry(ctx, &f, Interest::WRITE, || f.file().datasync()).await
         }
-        Entry::Dir(d) => d.rights().require(Rights::FD_DATASYNC),
+        Entry::Dir(_) => Ok(()),
     }
 }
 
 /// `fd_sync(fd)`, like `fsync`; waits like `fd_datasync`.
-/// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_sync` right), `EIO`.
+/// Errors: `EBADF`, `EIO`.
 pub(crate) async fn sync(ctx: &WasiCtx, fd: u32) -> Result<()> {
     match ctx.table().get(fd)? {
         Entry::File(f) => {
-            f.rights().require(Rights::FD_SYNC)?;
             retry(ctx, &f, Interest::WRITE, || f.file().sync()).await
         }
-        Entry::Dir(d) => d.rights().require(Rights::FD_SYNC),
+        Entry::Dir(_) => Ok(()),
     }
 }
 
@@ -145,12 +138,11 @@ pub(crate) fn fdstat_get(ctx: &WasiCtx, fd: u32) -> Result<Fdstat> {
 /// `fd_fdstat_set_flags(fd, flags)`, like `fcntl(F_SETFL)`: `NONBLOCK` is
 /// kept per fd; `APPEND` (and the sync flags, where the backend can) go to
 /// the file. Works from any thread of the program.
-/// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_fdstat_set_flags` right),
+/// Errors: `EBADF`,
 /// `ENOTSUP` (a flag the file cannot change).
 pub(crate) fn fdstat_set_flags(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result<()> {
     match ctx.table().get(fd)? {
         Entry::File(f) => {
-            f.rights().require(Rights::FD_FDSTAT_SET_FLAGS)?;
             let want = flags - FdFlags::NONBLOCK;
             if f.file().get_fdflags()? != want {
                 f.file().set_fdflags(want)?;
@@ -158,8 +150,7 @@ pub(crate) fn fdstat_set_flags(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result
             f.set_nonblocking(flags.contains(FdFlags::NONBLOCK));
             Ok(())
         }
-        Entry::Dir(d) => {
-            d.rights().require(Rights::FD_FDSTAT_SET_FLAGS)?;
+        Entry::Dir(_) => {
             if (flags - FdFlags::NONBLOCK).is_empty() {
                 Ok(())
             } else {
@@ -169,25 +160,22 @@ pub(crate) fn fdstat_set_flags(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result
     }
 }
 
-/// `fd_fdstat_set_rights(fd, base, inheriting)`: drops rights.
-/// Errors: `EBADF`, `ENOTCAPABLE` (an attempt to add a right).
-pub(crate) fn fdstat_set_rights(ctx: &WasiCtx, fd: u32, base: Rights, inheriting: Rights) -> Result<()> {
-    match ctx.table().get(fd)? {
-        Entry::File(f) => f.rights().set(base, inheriting),
-        Entry::Dir(d) => d.rights().set(base, inheriting),
-    }
+/// `fd_fdstat_set_rights(fd, base, inheriting)`: not supported, as on both of
+/// Wasmtime's preview1 hosts (rights are not capabilities here).
+/// Errors: `EBADF` (not open), else always `ENOTSUP`.
+pub(crate) fn fdstat_set_rights(ctx: &WasiCtx, fd: u32, _base: Rights, _inheriting: Rights) -> Result<()> {
+    ctx.table().get(fd)?;
+    Err(Error::notsup())
 }
 
 /// `fd_filestat_get(fd) -> filestat`, like `fstat`.
-/// Errors: `EBADF`, `ENOTCAPABLE` (no `fd_filestat_get` right), `EIO`.
+/// Errors: `EBADF`, `EIO`.
 pub(crate) fn filestat_get(ctx: &WasiCtx, fd: u32) -> Result<Filestat> {
     let st = match ctx.table().get(fd)? {
         Entry::File(f) => {
-            f.rights().require(Rights::FD_FILESTAT_GET)?;
             f.file().get_filestat()?
         }
         Entry::Dir(d) => {
-            d.rights().require(Rights::FD_FILESTAT_GET)?;
             d.dir().get_filestat()?
         }
     };
@@ -195,11 +183,10 @@ pub(crate) fn filestat_get(ctx: &WasiCtx, fd: u32) -> Result<Filestat> {
 }
 
 /// `fd_filestat_set_size(fd, size)`, like `ftruncate`.
-/// Errors: `EBADF` (not open, or a directory), `ENOTCAPABLE`, `EINVAL` (not a
+/// Errors: `EBADF` (not open, or a directory), `EINVAL` (not a
 /// regular file, or size beyond `i64::MAX`), `EFBIG`.
 pub(crate) fn filestat_set_size(ctx: &WasiCtx, fd: u32, size: Filesize) -> Result<()> {
     let f = ctx.table().get_file(fd)?;
-    f.rights().require(Rights::FD_FILESTAT_SET_SIZE)?;
     if i64::try_from(size).is_err() {
         return Err(Error::inval());
     }
@@ -207,17 +194,15 @@ pub(crate) fn filestat_set_size(ctx: &WasiCtx, fd: u32, size: Filesize) -> Resul
 }
 
 /// `fd_filestat_set_times(fd, atim, mtim, fst_flags)`, like `futimens`.
-/// Errors: `EBADF`, `ENOTCAPABLE`, `EINVAL` (a time both set and "now", or
+/// Errors: `EBADF`, `EINVAL` (a time both set and "now", or
 /// unknown flag bits), `EPERM`.
 pub(crate) fn filestat_set_times(ctx: &WasiCtx, fd: u32, atim: u64, mtim: u64, fst: Fstflags) -> Result<()> {
     let (a, m) = conv::set_times(atim, mtim, fst)?;
     match ctx.table().get(fd)? {
         Entry::File(f) => {
-            f.rights().require(Rights::FD_FILESTAT_SET_TIMES)?;
             f.file().set_times(a, m)
         }
         Entry::Dir(d) => {
-            d.rights().require(Rights::FD_FILESTAT_SET_TIMES)?;
             d.dir().set_own_times(a, m)
         }
     }
@@ -232,8 +217,8 @@ fn io_file(ctx: &WasiCtx, fd: u32) -> Result<Arc<FileEntry>> {
 /// `fd_read(fd, iovs) -> nread`, like `readv`: fills the iovecs in order,
 /// in place in guest memory. Waits while nothing is available, unless the
 /// fd is non-blocking. 0 means end of file.
-/// Errors: `EBADF` (not open, a directory, or not readable), `ENOTCAPABLE`
-/// (no `fd_read` right), `EAGAIN` (non-blocking and nothing to read),
+/// Errors: `EBADF` (not open, a directory, or not open for reading),
+/// `EAGAIN` (non-blocking and nothing to read),
 /// `EFAULT` (an iovec outside memory), `EIO`.
 pub(crate) async fn read(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: IovecArray) -> Result<Size> {
     let f = match ctx.table().get(fd)? {
@@ -249,8 +234,7 @@ pub(crate) async fn read(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs
 }
 
 /// `fd_pread(fd, iovs, offset) -> nread`, like `preadv`; the cursor stays.
-/// Errors: as `fd_read`; `ESPIPE` for streams; `ENOTCAPABLE` without both
-/// `fd_read` and `fd_seek`.
+/// Errors: as `fd_read`; `ESPIPE` for streams.
 pub(crate) async fn pread(
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -263,7 +247,7 @@ pub(crate) async fn pread(
         Entry::Dir(_) => return Err(Error::isdir()),
     };
     f.rights().require(Rights::FD_READ)?;
-    require_position(&f, Rights::FD_SEEK)?;
+    require_position(&f)?;
     let n = retry(ctx, &f, Interest::READ, || {
         read_into_guest(mem, iovs, |bufs| f.file().read_vectored_at(bufs, offset))
     })
@@ -275,8 +259,8 @@ pub(crate) async fn pread(
 /// the file in place (shared memory: copied in bounded chunks, never torn
 /// between threads). Waits while the file cannot take data, unless
 /// non-blocking.
-/// Errors: `EBADF` (not open, a directory, not writable), `ENOTCAPABLE` (no
-/// `fd_write` right), `EAGAIN`, `EPIPE`, `EFAULT`, `ENOSPC`, `EIO`.
+/// Errors: `EBADF` (not open, a directory, not open for writing),
+/// `EAGAIN`, `EPIPE`, `EFAULT`, `ENOSPC`, `EIO`.
 pub(crate) async fn write(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: CiovecArray) -> Result<Size> {
     let f = io_file(ctx, fd)?;
     f.rights().require(Rights::FD_WRITE)?;
@@ -287,8 +271,7 @@ pub(crate) async fn write(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iov
 /// `fd_pwrite(fd, iovs, offset) -> nwritten`, like `pwritev`; the cursor
 /// stays. In append mode the data lands at the offset asked for where the
 /// host allows it (Linux appends).
-/// Errors: as `fd_write`; `ESPIPE` for streams; `ENOTCAPABLE` without both
-/// `fd_write` and `fd_seek`.
+/// Errors: as `fd_write`; `ESPIPE` for streams.
 pub(crate) async fn pwrite(
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -298,7 +281,7 @@ pub(crate) async fn pwrite(
 ) -> Result<Size> {
     let f = io_file(ctx, fd)?;
     f.rights().require(Rights::FD_WRITE)?;
-    require_position(&f, Rights::FD_SEEK)?;
+    require_position(&f)?;
     let n = write_all_chunks(ctx, &f, mem, iovs, Some(offset)).await?;
     conv::size(n)
 }
@@ -365,8 +348,7 @@ pub(crate) fn prestat_dir_name(
 /// result below `len` means the end was reached. `.` and `..` come first.
 /// The listing is taken once at cookie 0 and served by cookie after that, so
 /// listing a directory is linear in its size.
-/// Errors: `EBADF` (not open), `ENOTDIR` (a file), `ENOTCAPABLE` (no
-/// `fd_readdir` right), `EFAULT`, `EIO`.
+/// Errors: `EBADF` (not open), `ENOTDIR` (a file), `EFAULT`, `EIO`.
 pub(crate) fn readdir(
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -376,7 +358,6 @@ pub(crate) fn readdir(
     cookie: Dircookie,
 ) -> Result<Size> {
     let d = ctx.table().get_dir(fd)?;
-    d.rights().require(Rights::FD_READDIR)?;
     crate::memory::check_region(mem, buf.offset(), len)?;
     let listing = {
         let mut cache = crate::ready::lock(&d.listing);
@@ -436,8 +417,7 @@ pub(crate) fn renumber(ctx: &WasiCtx, fd: u32, to: u32) -> Result<()> {
 }
 
 /// `fd_seek(fd, offset, whence) -> new_offset`, like `lseek`.
-/// Errors: `EBADF` (not open), `ENOTCAPABLE` (no `fd_seek` right; `fd_tell`
-/// suffices for a zero move from the current position), `ESPIPE` (a stream),
+/// Errors: `EBADF` (not open), `ESPIPE` (a stream),
 /// `EBADF` (a directory: it has no position in preview1, and wasi-testsuite
 /// accepts `EBADF`, `EISDIR` or `ENOTCAPABLE`, not `ESPIPE`), `EINVAL`
 /// (negative result).
@@ -446,37 +426,27 @@ pub(crate) fn seek(ctx: &WasiCtx, fd: u32, offset: i64, whence: Whence) -> Resul
         Entry::File(f) => f,
         Entry::Dir(_) => return Err(Error::badf()),
     };
-    let need = if offset == 0 && whence == Whence::Cur {
-        Rights::FD_TELL
-    } else {
-        Rights::FD_SEEK
-    };
-    require_position(&f, need | Rights::FD_SEEK)?;
+    require_position(&f)?;
     f.file().seek(conv::seek_from(offset, whence)?)
 }
 
-/// Checks that `f` holds one of the position rights in `any`. A stream
-/// (pipe, socket, terminal: anything but a regular file or block device)
-/// never has them, because it has no position at all: it gets `ESPIPE`, as
-/// `lseek`/`pread` give on a pipe, rather than `ENOTCAPABLE`.
-fn require_position(f: &FileEntry, any: Rights) -> Result<()> {
-    if f.rights().base().intersects(any) {
-        return Ok(());
-    }
+/// `ESPIPE` unless `f` has a position: a stream (pipe, socket, terminal,
+/// stdio: anything but a regular file or block device) has none, as
+/// `lseek`/`pread` say on a pipe.
+fn require_position(f: &FileEntry) -> Result<()> {
     match f.file().get_filetype()? {
-        FileType::RegularFile | FileType::BlockDevice => Err(Error::notcapable()),
+        FileType::RegularFile | FileType::BlockDevice => Ok(()),
         _ => Err(Error::spipe()),
     }
 }
 
 /// `fd_tell(fd) -> offset`, like `lseek(fd, 0, SEEK_CUR)`.
-/// Errors: `EBADF` (not open, or a directory), `ENOTCAPABLE` (no `fd_tell`
-/// right), `ESPIPE`.
+/// Errors: `EBADF` (not open, or a directory), `ESPIPE` (a stream).
 pub(crate) fn tell(ctx: &WasiCtx, fd: u32) -> Result<Filesize> {
     let f = match ctx.table().get(fd)? {
         Entry::File(f) => f,
         Entry::Dir(_) => return Err(Error::badf()),
     };
-    require_position(&f, Rights::FD_TELL | Rights::FD_SEEK)?;
+    require_position(&f)?;
     f.file().seek(std::io::SeekFrom::Current(0))
 }

@@ -3,15 +3,14 @@
 //! Every path is resolved by the directory's [`WasiDir`](crate::WasiDir)
 //! implementation, which keeps it inside that directory (see its docs).
 //! Common errors of every call here: `EBADF` (the fd is not open),
-//! `ENOTDIR` (the fd is not a directory), `ENOTCAPABLE` (the directory fd
-//! lacks the call's right), `EILSEQ` (the path is not UTF-8), `EINVAL` (the
+//! `ENOTDIR` (the fd is not a directory), `EILSEQ` (the path is not UTF-8), `EINVAL` (the
 //! path holds a NUL byte), `ENAMETOOLONG` (longer than [`MAX_PATH`]),
 //! `ENOENT` (empty path), `EFAULT` (the path is outside memory).
 
 use super::conv;
 use crate::bindings::preview1::types::{Filestat, Fstflags, Lookupflags, Rights, Size};
 use crate::dir::{OpenOptions, OpenResult};
-use crate::table::{DirEntry, Entry, FileEntry, RightsCell, rights_for};
+use crate::table::{DirEntry, Entry, FileEntry, RightsCell, rights_of_opened_file};
 use crate::types::{FdFlags, OFlags};
 use crate::{Error, Result, WasiCtx};
 use std::sync::Arc;
@@ -35,10 +34,10 @@ pub(crate) fn read_path(mem: &GuestMemory<'_>, path: GuestPtr<str>) -> Result<St
     Ok(s)
 }
 
-fn dir_with(ctx: &WasiCtx, fd: u32, right: Rights) -> Result<Arc<DirEntry>> {
-    let d = ctx.table().get_dir(fd)?;
-    d.rights().require(right)?;
-    Ok(d)
+/// The directory at `fd`. No right is checked: rights are not capabilities
+/// (see [`RightsCell`]).
+fn dir_at(ctx: &WasiCtx, fd: u32) -> Result<Arc<DirEntry>> {
+    ctx.table().get_dir(fd)
 }
 
 fn follow(flags: Lookupflags) -> bool {
@@ -49,7 +48,7 @@ fn follow(flags: Lookupflags) -> bool {
 /// Errors: `EEXIST`, `ENOENT` (a parent is missing), `ENOTDIR`, `EPERM`
 /// (outside the directory), and the module's.
 pub(crate) fn create_directory(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: GuestPtr<str>) -> Result<()> {
-    let d = dir_with(ctx, fd, Rights::PATH_CREATE_DIRECTORY)?;
+    let d = dir_at(ctx, fd)?;
     d.dir().create_dir(&read_path(mem, path)?)
 }
 
@@ -64,7 +63,7 @@ pub(crate) fn filestat_get(
     flags: Lookupflags,
     path: GuestPtr<str>,
 ) -> Result<Filestat> {
-    let d = dir_with(ctx, fd, Rights::PATH_FILESTAT_GET)?;
+    let d = dir_at(ctx, fd)?;
     Ok(conv::filestat(
         d.dir().get_path_filestat(&read_path(mem, path)?, follow(flags))?,
     ))
@@ -85,7 +84,7 @@ pub(crate) fn filestat_set_times(
     mtim: u64,
     fst: Fstflags,
 ) -> Result<()> {
-    let d = dir_with(ctx, fd, Rights::PATH_FILESTAT_SET_TIMES)?;
+    let d = dir_at(ctx, fd)?;
     let (a, m) = conv::set_times(atim, mtim, fst)?;
     d.dir().set_times(&read_path(mem, path)?, a, m, follow(flags))
 }
@@ -101,8 +100,8 @@ pub(crate) fn link(
     new_fd: u32,
     new_path: GuestPtr<str>,
 ) -> Result<()> {
-    let src = dir_with(ctx, old_fd, Rights::PATH_LINK_SOURCE)?;
-    let dst = dir_with(ctx, new_fd, Rights::PATH_LINK_TARGET)?;
+    let src = dir_at(ctx, old_fd)?;
+    let dst = dir_at(ctx, new_fd)?;
     if follow(old_flags) {
         // Hard links to the target of a symlink are not offered: the host's
         // linkat(AT_SYMLINK_FOLLOW) could reach outside the sandbox.
@@ -113,14 +112,11 @@ pub(crate) fn link(
 }
 
 /// `path_open(fd, dirflags, path, oflags, base, inheriting, fdflags) -> fd`,
-/// like `openat`. The new fd's rights are those asked for, within the
-/// directory's inheriting rights, minus those that do not apply to what was
-/// opened. It is opened for reading if `fd_read` or `fd_readdir` is asked for,
-/// for writing if `fd_write`, `fd_allocate` or `fd_filestat_set_size`
-/// is (or `trunc` is set).
-/// Errors: `ENOTCAPABLE` (no `path_open` right, or `creat` without
-/// `path_create_file`, or `trunc` without `path_filestat_set_size`),
-/// `EEXIST` (`creat|excl`), `ENOENT`, `ENOTDIR` (`directory` on a file, or a
+/// like `openat`. A file is opened for writing if `fd_write` is asked for or
+/// `creat` or `trunc` is set, and for reading if `fd_read` is asked for or it
+/// is not opened for writing; the inheriting rights are ignored. The new fd
+/// reports the rights of its access mode (see [`RightsCell`]).
+/// Errors: `EEXIST` (`creat|excl`), `ENOENT`, `ENOTDIR` (`directory` on a file, or a
 /// trailing slash on one), `EISDIR` (a directory opened for writing),
 /// `ELOOP` (a final symlink without `symlink_follow`), `EMFILE` (fd cap), and
 /// the module's.
@@ -136,22 +132,14 @@ pub(crate) fn open(
     inheriting: Rights,
     fdflags: FdFlags,
 ) -> Result<u32> {
-    let d = dir_with(ctx, fd, Rights::PATH_OPEN)?;
-    if oflags.contains(OFlags::CREATE) {
-        d.rights().require(Rights::PATH_CREATE_FILE)?;
-    }
-    if oflags.contains(OFlags::TRUNCATE) {
-        d.rights().require(Rights::PATH_FILESTAT_SET_SIZE)?;
-    }
+    let d = dir_at(ctx, fd)?;
     let path = read_path(mem, path)?;
-    let allowed = d.rights().inheriting();
-    let (base, inheriting) = (base & allowed, inheriting & allowed);
-    let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR);
-    // `fd_datasync` does not imply writing: `fdatasync` works on a read-only
-    // descriptor, and directories hold that right (a guest reopening "." with
-    // its preopen's rights must get the directory, not `EISDIR`).
-    let write = base.intersects(Rights::FD_WRITE | Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE)
-        || oflags.contains(OFlags::TRUNCATE);
+    let _ = inheriting;
+    // The access mode, as on Wasmtime: `fd_write` asks for writing, and so do
+    // `O_CREAT` and `O_TRUNC`; a file not opened for writing is opened for
+    // reading whatever the rights say.
+    let write = base.contains(Rights::FD_WRITE) || oflags.intersects(OFlags::CREATE | OFlags::TRUNCATE);
+    let read = base.contains(Rights::FD_READ) || !write;
     let opts = OpenOptions {
         follow: follow(dirflags),
         oflags,
@@ -161,17 +149,14 @@ pub(crate) fn open(
     };
     let entry = match d.dir().open_file(&path, opts)? {
         OpenResult::File(file) => {
-            let applicable = rights_for(file.get_filetype()?);
+            let rights = rights_of_opened_file(read, write, file.get_filetype()?);
             Entry::File(Arc::new(FileEntry::new(
                 file,
-                RightsCell::new(base & applicable, inheriting),
+                RightsCell::new(rights, rights),
                 fdflags.contains(FdFlags::NONBLOCK),
             )))
         }
-        OpenResult::Dir(dir) => {
-            let (dir_base, dir_inh) = crate::table::rights_of_dir();
-            crate::ctx::new_dir_entry(dir, base & dir_base, inheriting & dir_inh)
-        }
+        OpenResult::Dir(dir) => crate::ctx::opened_dir_entry(dir),
     };
     ctx.table().push(entry)
 }
@@ -187,7 +172,7 @@ pub(crate) fn readlink(
     buf: GuestPtr<u8>,
     len: Size,
 ) -> Result<Size> {
-    let d = dir_with(ctx, fd, Rights::PATH_READLINK)?;
+    let d = dir_at(ctx, fd)?;
     let target = d.dir().read_link(&read_path(mem, path)?)?;
     let bytes = target.to_str().ok_or_else(Error::ilseq)?.as_bytes();
     let n = bytes.len().min(len as usize);
@@ -198,7 +183,7 @@ pub(crate) fn readlink(
 /// `path_remove_directory(fd, path)`, like `unlinkat(AT_REMOVEDIR)`.
 /// Errors: `ENOTEMPTY`, `ENOTDIR`, `ENOENT`, `EBUSY`/`EPERM` (`.`), and the module's.
 pub(crate) fn remove_directory(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: GuestPtr<str>) -> Result<()> {
-    let d = dir_with(ctx, fd, Rights::PATH_REMOVE_DIRECTORY)?;
+    let d = dir_at(ctx, fd)?;
     d.dir().remove_dir(&read_path(mem, path)?)
 }
 
@@ -213,8 +198,8 @@ pub(crate) fn rename(
     new_fd: u32,
     new: GuestPtr<str>,
 ) -> Result<()> {
-    let src = dir_with(ctx, fd, Rights::PATH_RENAME_SOURCE)?;
-    let dst = dir_with(ctx, new_fd, Rights::PATH_RENAME_TARGET)?;
+    let src = dir_at(ctx, fd)?;
+    let dst = dir_at(ctx, new_fd)?;
     let (o, n) = (read_path(mem, old)?, read_path(mem, new)?);
     src.dir().rename(&o, dst.dir(), &n)
 }
@@ -229,7 +214,7 @@ pub(crate) fn symlink(
     fd: u32,
     new: GuestPtr<str>,
 ) -> Result<()> {
-    let d = dir_with(ctx, fd, Rights::PATH_SYMLINK)?;
+    let d = dir_at(ctx, fd)?;
     let (o, n) = (read_path(mem, old)?, read_path(mem, new)?);
     d.dir().symlink(&o, &n)
 }
@@ -238,6 +223,6 @@ pub(crate) fn symlink(
 /// Errors: `EISDIR` (a directory), `ENOENT`, `ENOTDIR` (a trailing slash on
 /// a file), and the module's.
 pub(crate) fn unlink_file(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: GuestPtr<str>) -> Result<()> {
-    let d = dir_with(ctx, fd, Rights::PATH_UNLINK_FILE)?;
+    let d = dir_at(ctx, fd)?;
     d.dir().unlink_file(&read_path(mem, path)?)
 }

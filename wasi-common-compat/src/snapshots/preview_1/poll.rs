@@ -77,8 +77,8 @@ enum Prepared {
 /// (`subscription_clock_abstime`), on the realtime or monotonic clock; fd
 /// subscriptions wait for readability (`fd_read`, reporting the bytes ready)
 /// or writability (`fd_write`). A subscription that cannot be served (a bad
-/// fd, a directory, a missing right, a CPU-time clock) gets its own event
-/// with the errno (`EBADF`, `ENOTCAPABLE`, `EINVAL`) and the call returns
+/// fd, a directory, a file not open for that direction, a CPU-time clock)
+/// gets its own event with the errno (`EBADF`, `EINVAL`) and the call returns
 /// without waiting. Mirrors `poll`/`ppoll`.
 /// Errors: `EINVAL` (`n` is 0 or above [`MAX_SUBSCRIPTIONS`], or an unknown
 /// event type), `EFAULT` (`in` or `out` outside memory).

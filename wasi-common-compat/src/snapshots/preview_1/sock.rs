@@ -30,14 +30,11 @@ fn require_socket(f: &FileEntry) -> Result<()> {
 /// `sock_accept(fd, flags) -> fd`, like `accept4`: takes a pending
 /// connection from a listening socket, waiting for one unless the listener
 /// is non-blocking. The new socket is non-blocking if `flags` says so.
-/// Errors: `EBADF` (not open), `ENOTSOCK`, `ENOTCAPABLE` (no `sock_accept`
-/// right), `EAGAIN` (non-blocking, nothing pending), `EINVAL` (flags other
+/// Errors: `EBADF` (not open), `ENOTSOCK`, `EAGAIN` (non-blocking, nothing pending), `EINVAL` (flags other
 /// than `nonblock`, or not listening), `EMFILE`.
 pub(crate) async fn accept(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result<u32> {
     let l = socket(ctx, fd)?;
-    // As in `shutdown`: a non-socket is `ENOTSOCK` whatever its rights.
     require_socket(&l)?;
-    l.rights().require(Rights::SOCK_ACCEPT)?;
     if !(flags - FdFlags::NONBLOCK).is_empty() {
         return Err(Error::inval());
     }
@@ -55,7 +52,7 @@ pub(crate) async fn accept(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result<u32
 /// fills the iovecs in place, waiting for data unless non-blocking.
 /// `recv_peek` leaves the data queued; `recv_waitall` waits until every
 /// iovec is full (or the peer closes).
-/// Errors: `EBADF`, `ENOTSOCK`, `ENOTCAPABLE` (no `fd_read` right), `EAGAIN`,
+/// Errors: `EBADF`, `ENOTSOCK`, `EBADF` (not open for reading), `EAGAIN`,
 /// `EFAULT`, `ENOTCONN`, `ECONNRESET`.
 pub(crate) async fn recv(
     ctx: &WasiCtx,
@@ -81,7 +78,7 @@ pub(crate) async fn recv(
 
 /// `sock_send(fd, si_data, si_flags) -> nwritten`, like `send`; no flags are
 /// defined.
-/// Errors: `EBADF`, `ENOTSOCK`, `ENOTCAPABLE` (no `fd_write` right), `EINVAL`
+/// Errors: `EBADF`, `ENOTSOCK`, `EBADF` (not open for writing), `EINVAL`
 /// (non-zero flags), `EAGAIN`, `EPIPE`, `EFAULT`.
 pub(crate) async fn send(
     ctx: &WasiCtx,
@@ -103,16 +100,13 @@ pub(crate) async fn send(
 }
 
 /// `sock_shutdown(fd, how)`, like `shutdown`.
-/// Errors: `EBADF`, `ENOTSOCK` (not a socket), `ENOTCAPABLE` (no
-/// `sock_shutdown` right), `EINVAL` (`how` empty), `ENOTCONN`.
+/// Errors: `EBADF`, `ENOTSOCK` (not a socket), `EINVAL` (`how` empty), `ENOTCONN`.
 pub(crate) fn shutdown(ctx: &WasiCtx, fd: u32, how: Sdflags) -> Result<()> {
     let s = socket(ctx, fd)?;
     let how = SdFlags::from_bits_truncate(how.bits());
     if how.is_empty() {
         return Err(Error::inval());
     }
-    // A non-socket reports ENOTSOCK before a missing right is considered.
     require_socket(&s)?;
-    s.rights().require(Rights::SOCK_SHUTDOWN)?;
     s.file().sock_shutdown(how)
 }

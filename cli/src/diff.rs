@@ -1,0 +1,297 @@
+//! `wasi-compat diff [RUN OPTIONS] MODULE [ARGS]...`: one module on this host
+//! and on a reference host, and whether they behaved the same.
+//!
+//! Each side gets its own copy of every `--dir` tree, the same arguments and
+//! environment, the same stdin bytes (read once from this process's stdin
+//! unless it is a terminal), the same clock readings and random bytes (see
+//! [`crate::determinism`]). Compared, in this order: how the run ended (exit
+//! status, trap, or error), stdout, stderr, the final state of each preopened
+//! tree, and with `--calls` the sequence of preview1 calls with their results.
+//! Prints `same`, or the first divergence; exits 0 when the runs agree, 1
+//! when they differ, 2 when `diff` itself could not run.
+
+use crate::exec::{self, Captured, Loaded, Outcome, Setup, Stdio};
+use crate::reference::{self, Ran};
+use crate::trace::{self, Call};
+use crate::tree;
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use wasmtime::Result;
+
+/// Options of `diff` beyond those of `run`.
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// Compare against this command instead of wasmtime-wasi 48 in process
+    /// (any runtime taking `wasmtime run`-style `--dir`/`--env` flags, e.g.
+    /// `"wasmtime run"`); it is run as `CMD --dir ... --env ... MODULE ARGS`.
+    #[arg(long, value_name = "CMD")]
+    pub against: Option<String>,
+
+    /// Also compare the sequence of preview1 calls and their results (not
+    /// with `--against`).
+    #[arg(long)]
+    pub calls: bool,
+
+    /// The seed of the random bytes both sides get.
+    #[arg(long, default_value_t = 0x5EED)]
+    pub seed: u64,
+
+    #[command(flatten)]
+    pub run: crate::RunArgs,
+}
+
+/// Exit status when the runs differ.
+const DIFFER: u8 = 1;
+/// Exit status when `diff` could not run.
+const FAILED: u8 = 2;
+
+/// Runs `diff` and gives its exit status.
+pub fn main(args: DiffArgs) -> ExitCode {
+    match compare(&args) {
+        Ok(None) => {
+            println!("same");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(d)) => {
+            println!("{d}");
+            ExitCode::from(DIFFER)
+        }
+        Err(e) => {
+            eprintln!("Error: diff could not run: {e:?}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+/// What one side did.
+struct Side {
+    outcome: Outcome,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    trees: Vec<tree::Snapshot>,
+    calls: Vec<Call>,
+}
+
+fn read_stdin() -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if !std::io::stdin().is_terminal() {
+        std::io::stdin().read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
+}
+
+/// Private copies of the `--dir` trees, one set per side.
+struct Trees {
+    _temp: Vec<tempfile::TempDir>,
+    dirs: Vec<(String, String)>,
+}
+
+fn copy_dirs(specs: &[String]) -> Result<Trees> {
+    let mut temp = Vec::new();
+    let mut dirs = Vec::new();
+    for spec in specs {
+        let (host, guest) = exec::split_dir(spec);
+        let t = tempfile::tempdir()?;
+        tree::copy_tree(host.as_ref(), t.path())?;
+        dirs.push((t.path().to_string_lossy().into_owned(), guest));
+        temp.push(t);
+    }
+    Ok(Trees { _temp: temp, dirs })
+}
+
+fn snapshots(trees: &Trees) -> Result<Vec<tree::Snapshot>> {
+    trees.dirs.iter().map(|(host, _)| tree::snapshot(host.as_ref())).collect()
+}
+
+fn compare(args: &DiffArgs) -> Result<Option<String>> {
+    let run = &args.run;
+    let loaded = exec::load(&run.module)?;
+    let stdin = read_stdin()?;
+    let argv = crate::guest_argv(run);
+    let env = exec::environment(run);
+    let record = args.calls && args.against.is_none();
+    trace::install(run.trace.as_deref(), record)?;
+
+    let ours = our_side(&loaded, args, &argv, &env, &stdin, record)?;
+    let theirs = reference_side(&loaded, args, &argv, &env, &stdin, record)?;
+    Ok(first_divergence(args, &ours, &theirs))
+}
+
+fn our_side(
+    loaded: &Loaded,
+    args: &DiffArgs,
+    argv: &[String],
+    env: &[(String, String)],
+    stdin: &[u8],
+    record: bool,
+) -> Result<Side> {
+    let trees = copy_dirs(&args.run.dirs)?;
+    let captured = Captured::new(stdin.to_vec(), args.run.stdio == crate::StdioMode::P2);
+    let setup = Setup {
+        argv: argv.to_vec(),
+        env: env.to_vec(),
+        dirs: trees.dirs.clone(),
+        stdio: Stdio::Captured(captured.clone()),
+        determinism: Some((
+            crate::determinism::DiffClock::new(),
+            crate::determinism::DiffRandom::new(args.seed),
+        )),
+    };
+    if record {
+        trace::start_recording();
+    }
+    let outcome = exec::run(loaded, &args.run, &setup);
+    let calls = trace::take_recording();
+    let (stdout, stderr) = captured.contents();
+    Ok(Side {
+        outcome,
+        stdout,
+        stderr,
+        trees: snapshots(&trees)?,
+        calls,
+    })
+}
+
+fn reference_side(
+    loaded: &Loaded,
+    args: &DiffArgs,
+    argv: &[String],
+    env: &[(String, String)],
+    stdin: &[u8],
+    record: bool,
+) -> Result<Side> {
+    let trees = copy_dirs(&args.run.dirs)?;
+    if record {
+        trace::start_recording();
+    }
+    let Ran {
+        outcome,
+        stdout,
+        stderr,
+    } = match &args.against {
+        Some(cmd) => reference::run_command(cmd, &args.run.module, &args.run.args, env, &trees.dirs, stdin)?,
+        None => reference::run_wasmtime_wasi(
+            loaded,
+            argv,
+            env,
+            &trees.dirs,
+            stdin,
+            crate::determinism::DiffClock::new(),
+            &crate::determinism::DiffRandom::new(args.seed),
+            args.seed,
+        )?,
+    };
+    let calls = trace::take_recording();
+    Ok(Side {
+        outcome,
+        stdout,
+        stderr,
+        trees: snapshots(&trees)?,
+        calls,
+    })
+}
+
+fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<String> {
+    let reference = match &args.against {
+        Some(cmd) => format!("`{cmd}`"),
+        None => "wasmtime-wasi".to_owned(),
+    };
+    let same_end = match args.against {
+        // An external command only tells its exit status.
+        Some(_) => ours.outcome.status() == theirs.outcome.status(),
+        None => ours.outcome.same_as(&theirs.outcome),
+    };
+    if !same_end {
+        return Some(format!(
+            "differ: how the run ended\n  this host: {}\n  {reference}: {}",
+            ours.outcome.describe(),
+            theirs.outcome.describe()
+        ));
+    }
+    for (name, a, b) in [
+        ("stdout", &ours.stdout, &theirs.stdout),
+        ("stderr", &ours.stderr, &theirs.stderr),
+    ] {
+        if let Some(d) = bytes_divergence(a, b) {
+            return Some(format!("differ: {name} {d}\n  this host: {}\n  {reference}: {}", excerpt(a, d.at), excerpt(b, d.at)));
+        }
+    }
+    for (i, (a, b)) in ours.trees.iter().zip(&theirs.trees).enumerate() {
+        if let Some((path, x, y)) = tree::first_difference(a, b) {
+            let view = |n: Option<&tree::Node>| n.map_or("absent".to_owned(), |n| n.to_string());
+            let (_, guest) = exec::split_dir(&args.run.dirs[i]);
+            return Some(format!(
+                "differ: the tree preopened as {guest:?}, at {path:?}\n  this host: {}\n  {reference}: {}",
+                view(x),
+                view(y)
+            ));
+        }
+    }
+    if args.calls && args.against.is_none() {
+        let n = ours.calls.len().max(theirs.calls.len());
+        for i in 0..n {
+            let (a, b) = (ours.calls.get(i), theirs.calls.get(i));
+            let same = match (a, b) {
+                (Some(a), Some(b)) => a.function == b.function && a.args == b.args && a.result == b.result,
+                _ => false,
+            };
+            if !same {
+                let show = |c: Option<&Call>| c.map_or("(no more calls)".to_owned(), |c| c.to_string());
+                return Some(format!(
+                    "differ: preview1 call #{i}\n  this host: {}\n  {reference}: {}",
+                    show(a),
+                    show(b)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Where two byte strings first differ.
+struct BytesDiff {
+    at: usize,
+    line: usize,
+}
+
+impl std::fmt::Display for BytesDiff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "at byte {} (line {})", self.at, self.line)
+    }
+}
+
+fn bytes_divergence(a: &[u8], b: &[u8]) -> Option<BytesDiff> {
+    if a == b {
+        return None;
+    }
+    let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let line = 1 + a[..at].iter().filter(|&&c| c == b'\n').count();
+    Some(BytesDiff { at, line })
+}
+
+/// The line around byte `at`, quoted.
+fn excerpt(bytes: &[u8], at: usize) -> String {
+    let at = at.min(bytes.len());
+    let start = bytes[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+    let end = bytes[at..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |p| at + p);
+    let end = end.min(start + 200);
+    if start == end && at == bytes.len() {
+        return "(ends here)".to_owned();
+    }
+    format!("{:?}", String::from_utf8_lossy(&bytes[start..end]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_divergence_names_the_line() {
+        let d = bytes_divergence(b"one\ntwo\n", b"one\ntwX\n").unwrap();
+        assert_eq!((d.at, d.line), (6, 2));
+        assert_eq!(excerpt(b"one\ntwo\n", 6), "\"two\"");
+        assert!(bytes_divergence(b"a", b"a").is_none());
+        let short = bytes_divergence(b"ab", b"abc").unwrap();
+        assert_eq!(excerpt(b"ab", short.at), "(ends here)");
+    }
+}
