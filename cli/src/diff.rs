@@ -232,7 +232,11 @@ fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<Strin
         for i in 0..n {
             let (a, b) = (ours.calls.get(i), theirs.calls.get(i));
             let same = match (a, b) {
-                (Some(a), Some(b)) => a.function == b.function && a.args == b.args && a.result == b.result,
+                (Some(a), Some(b)) => {
+                    a.function == b.function
+                        && a.comparable_args() == b.comparable_args()
+                        && a.comparable_result() == b.comparable_result()
+                }
                 _ => false,
             };
             if !same {

@@ -31,6 +31,48 @@ pub struct Call {
     pub result: String,
 }
 
+impl Call {
+    /// The arguments with times masked (guests pass times they read from
+    /// the clock).
+    pub fn comparable_args(&self) -> String {
+        mask_numbers_after(&mask_numbers_after(&self.args, "atim="), "mtim=")
+    }
+
+    /// The result with what differs between any two runs masked: clock
+    /// readings, and the device, inode and times of a filestat.
+    pub fn comparable_result(&self) -> String {
+        if self.function.ends_with("::clock_time_get") || self.function.ends_with("::clock_res_get") {
+            return if self.result.starts_with("Ok(") {
+                "Ok(_)".to_owned()
+            } else {
+                self.result.clone()
+            };
+        }
+        let mut out = self.result.clone();
+        for key in ["dev: ", "ino: ", "atim: ", "mtim: ", "ctim: "] {
+            out = mask_numbers_after(&out, key);
+        }
+        out
+    }
+}
+
+/// `text` with the number after every `key` replaced by `_`.
+fn mask_numbers_after(text: &str, key: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(key) {
+        out.push_str(&rest[..i + key.len()]);
+        rest = &rest[i + key.len()..];
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits > 0 {
+            out.push('_');
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl std::fmt::Display for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "[{}] {}({}) -> {}", self.thread, self.function, self.args, self.result)
@@ -233,5 +275,23 @@ mod tests {
         assert_eq!(normalize_result("Err(Errno(Badf: not open))"), "Err(Badf)");
         assert_eq!(normalize_result("Err(Error { inner: Noent })"), "Err(Noent)");
         assert_eq!(normalize_result("Err(Trap(boom))"), "Err(trap)");
+    }
+
+    #[test]
+    fn comparable_results_mask_stat_identities_and_clock_readings() {
+        let call = |function: &str, result: &str| Call {
+            thread: "main".into(),
+            function: function.into(),
+            args: String::new(),
+            result: result.into(),
+        };
+        let st = call("m::fd_filestat_get", "Ok(Filestat { dev: 65024, ino: 7, nlink: 1, size: 12, atim: 99 })");
+        assert_eq!(
+            st.comparable_result(),
+            "Ok(Filestat { dev: _, ino: _, nlink: 1, size: 12, atim: _ })"
+        );
+        assert_eq!(call("m::clock_time_get", "Ok(123)").comparable_result(), "Ok(_)");
+        assert_eq!(call("m::clock_time_get", "Err(Inval)").comparable_result(), "Err(Inval)");
+        assert_eq!(call("m::fd_read", "Ok(8)").comparable_result(), "Ok(8)");
     }
 }

@@ -205,6 +205,11 @@ impl WasiFile for TcpStream {
         self.sock_send(bufs)
     }
 
+    /// A connection does not listen: `EINVAL`, as `accept(2)` on one gives.
+    fn sock_accept(&self, _fdflags: FdFlags) -> Result<Box<dyn WasiFile>> {
+        Err(Error::inval())
+    }
+
     /// `recvmsg` with `RECV_PEEK` (`MSG_PEEK`: the data stays queued) and
     /// `RECV_WAITALL` (see the struct's `recv_all`: fills every buffer unless
     /// the peer closes). `RECV_DATA_TRUNCATED` is never set (a stream has no

@@ -62,6 +62,8 @@ impl Dir {
     /// "name/" as the directory "name", giving `ENOTDIR` for a file.
     fn slash_name_error(&self, path: &str) -> Error {
         match self.0.symlink_metadata(strip_trailing_slashes(path)) {
+            // "file/" names no directory, as Wasmtime's hosts say.
+            Ok(md) if !md.is_dir() => Error::notdir(),
             Ok(_) => Error::exist(),
             Err(e) => host_err(e),
         }
@@ -153,9 +155,10 @@ impl WasiDir for Dir {
     /// `symlinkat(target, link_path)`. `target` is stored as given and only
     /// resolved (inside the sandbox) when the link is followed.
     /// Errors: `EPERM` (an absolute `target`, or `link_path` escaping),
-    /// `EEXIST` (the name exists, with or without a trailing slash),
-    /// `ENOENT` (a parent of `link_path` is missing, or a trailing slash on a
-    /// name that does not exist), `ENOTDIR` (a parent is a file), `EACCES`.
+    /// `EEXIST` (the name exists, without a trailing slash, or as a
+    /// directory with one), `ENOENT` (a parent of `link_path` is missing, or
+    /// a trailing slash on a name that does not exist), `ENOTDIR` (a parent
+    /// is a file, or a trailing slash on a file), `EACCES`.
     fn symlink(&self, target: &str, link_path: &str) -> Result<()> {
         if has_trailing_slash(link_path) {
             return Err(self.slash_name_error(link_path));
@@ -165,13 +168,18 @@ impl WasiDir for Dir {
 
     /// `unlinkat(AT_REMOVEDIR)`.
     /// Errors: `ENOTEMPTY`, `ENOTDIR` (a file, or a symlink even with a
-    /// trailing slash), `ENOENT`, `EINVAL` (a path ending in `.`), `EBUSY`,
+    /// trailing slash), `ENOENT`, `EINVAL` (a path ending in `.`, or a
+    /// directory named with a trailing slash), `EBUSY`,
     /// `EPERM` (escape), `EACCES`.
     fn remove_dir(&self, path: &str) -> Result<()> {
-        // Linux removes "dir/" like "dir"; cap-std would resolve it to
-        // "dir/." (EINVAL). Stripping keeps Linux's answers for the other
-        // cases: "file/" and "symlink/" both still give ENOTDIR.
-        self.0.remove_dir(strip_trailing_slashes(path)).map_err(host_err)
+        // "dir/" is `EINVAL`, as on both of Wasmtime's hosts (cap-std
+        // resolves it to "dir/."), where Linux would remove it. Stripping
+        // keeps the other answers: "file/" and "symlink/" give ENOTDIR.
+        let stripped = strip_trailing_slashes(path);
+        if stripped.len() != path.len() && self.0.symlink_metadata(stripped).is_ok_and(|md| md.is_dir()) {
+            return Err(Error::inval());
+        }
+        self.0.remove_dir(stripped).map_err(host_err)
     }
 
     /// `unlinkat(0)`: removes a file or a symlink (never its target).

@@ -54,11 +54,15 @@ fn open_dir(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Result<Op
         return Err(Error::inval());
     }
     let d = if opts.follow {
-        dir.open_dir(path)
+        dir.open_dir(path).map_err(host_err)?
     } else {
-        cap_fs_ext::DirExt::open_dir_nofollow(dir, path)
-    }
-    .map_err(host_err)?;
+        cap_fs_ext::DirExt::open_dir_nofollow(dir, path).map_err(|e| {
+            // A final symlink not followed is `ELOOP`, as on Wasmtime's
+            // hosts (`O_NOFOLLOW`), not `ENOTDIR`.
+            let link = dir.symlink_metadata(path).is_ok_and(|md| md.file_type().is_symlink());
+            if link { Error::loop_() } else { host_err(e) }
+        })?
+    };
     if opts.write {
         // Found a directory, which cannot be opened for writing.
         return Err(Error::isdir());

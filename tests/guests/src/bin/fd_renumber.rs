@@ -42,8 +42,8 @@ fn main() {
     eq(&rest[..n], &b" file"[..], "the rest of one, from its cursor");
     errno(
         fd_write(to, &[b"x"]),
-        Errno::NOTCAPABLE,
-        "the new number has one's rights, not two's",
+        Errno::BADF,
+        "the new number has one's access mode, not two's",
     );
     eq(
         ok(read_file(dir, "two"), "read two"),

@@ -3,8 +3,8 @@
 //! Rights are reported, not enforced (see
 //! [`RightsCell`](crate::table::RightsCell)): only reads and writes check the
 //! fd's access mode, and give `EBADF` without it. Calls on a
-//! directory fd that only files support give `EBADF` (writes, seeking) or
-//! `EISDIR` (reads) where POSIX says so.
+//! directory fd that only files support give `EBADF`, as on Wasmtime's
+//! hosts (POSIX would say `EISDIR` for reads).
 
 use super::conv::{self, Whence};
 use super::poll::wait_ready;
@@ -71,15 +71,12 @@ pub(crate) fn advise(ctx: &WasiCtx, fd: u32, offset: Filesize, len: Filesize, ad
 }
 
 /// `fd_allocate(fd, offset, len)`, like `posix_fallocate`.
-/// Errors: `EBADF` (not open, or a directory), `EINVAL`
-/// (len 0 or overflow), `ENOTSUP` where the backend cannot.
-pub(crate) fn allocate(ctx: &WasiCtx, fd: u32, offset: Filesize, len: Filesize) -> Result<()> {
-    let f = ctx.table().get_file(fd)?;
-    if len == 0 {
-        return Err(Error::inval());
-    }
-    offset.checked_add(len).ok_or_else(Error::inval)?;
-    f.file().allocate(offset, len)
+/// Not supported, as on both of Wasmtime's preview1 hosts (preview2 dropped
+/// it; it is Linux-specific and unsupported by many filesystems).
+/// Errors: `EBADF` (not open, or a directory), else always `ENOTSUP`.
+pub(crate) fn allocate(ctx: &WasiCtx, fd: u32, _offset: Filesize, _len: Filesize) -> Result<()> {
+    ctx.table().get_file(fd)?;
+    Err(Error::notsup())
 }
 
 /// `fd_close(fd)`, like `close`. Preopens can be closed too. The file itself
@@ -223,7 +220,7 @@ fn io_file(ctx: &WasiCtx, fd: u32) -> Result<Arc<FileEntry>> {
 pub(crate) async fn read(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: IovecArray) -> Result<Size> {
     let f = match ctx.table().get(fd)? {
         Entry::File(f) => f,
-        Entry::Dir(_) => return Err(Error::isdir()),
+        Entry::Dir(_) => return Err(Error::badf()),
     };
     f.rights().require(Rights::FD_READ)?;
     let n = retry(ctx, &f, Interest::READ, || {
@@ -244,7 +241,7 @@ pub(crate) async fn pread(
 ) -> Result<Size> {
     let f = match ctx.table().get(fd)? {
         Entry::File(f) => f,
-        Entry::Dir(_) => return Err(Error::isdir()),
+        Entry::Dir(_) => return Err(Error::badf()),
     };
     f.rights().require(Rights::FD_READ)?;
     require_position(&f)?;

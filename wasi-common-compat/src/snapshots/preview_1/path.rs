@@ -116,7 +116,7 @@ pub(crate) fn link(
 /// `creat` or `trunc` is set, and for reading if `fd_read` is asked for or it
 /// is not opened for writing; the inheriting rights are ignored. The new fd
 /// reports the rights of its access mode (see [`RightsCell`]).
-/// Errors: `EEXIST` (`creat|excl`), `ENOENT`, `ENOTDIR` (`directory` on a file, or a
+/// Errors: `ENOTSUP` (`dsync`, `rsync` or `sync` asked for), `EEXIST` (`creat|excl`), `ENOENT`, `ENOTDIR` (`directory` on a file, or a
 /// trailing slash on one), `EISDIR` (a directory opened for writing),
 /// `ELOOP` (a final symlink without `symlink_follow`), `EMFILE` (fd cap), and
 /// the module's.
@@ -135,6 +135,11 @@ pub(crate) fn open(
     let d = dir_at(ctx, fd)?;
     let path = read_path(mem, path)?;
     let _ = inheriting;
+    if fdflags.intersects(FdFlags::DSYNC | FdFlags::RSYNC | FdFlags::SYNC) {
+        // As on both of Wasmtime's hosts: the synchronous-I/O flags are not
+        // supported at open.
+        return Err(Error::notsup());
+    }
     // The access mode, as on Wasmtime: `fd_write` asks for writing, and so do
     // `O_CREAT` and `O_TRUNC`; a file not opened for writing is opened for
     // reading whatever the rights say.

@@ -76,12 +76,13 @@ enum Prepared {
 /// returns their number. Clock subscriptions are relative or absolute
 /// (`subscription_clock_abstime`), on the realtime or monotonic clock; fd
 /// subscriptions wait for readability (`fd_read`, reporting the bytes ready)
-/// or writability (`fd_write`). A subscription that cannot be served (a bad
-/// fd, a directory, a file not open for that direction, a CPU-time clock)
-/// gets its own event with the errno (`EBADF`, `EINVAL`) and the call returns
-/// without waiting. Mirrors `poll`/`ppoll`.
-/// Errors: `EINVAL` (`n` is 0 or above [`MAX_SUBSCRIPTIONS`], or an unknown
-/// event type), `EFAULT` (`in` or `out` outside memory).
+/// or writability (`fd_write`). A clock subscription that cannot be served
+/// (a CPU-time clock) gets its own event with the errno (`EINVAL`) and the
+/// call returns without waiting. Mirrors `poll`/`ppoll`.
+/// Errors: `EBADF` (an fd subscription names a closed fd, a directory, or a
+/// file not open for that direction: the whole call fails, as on Wasmtime),
+/// `EINVAL` (`n` is 0 or above [`MAX_SUBSCRIPTIONS`], or an unknown event
+/// type), `EFAULT` (`in` or `out` outside memory).
 pub(crate) async fn poll_oneoff(
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -207,13 +208,13 @@ pub(crate) async fn poll_core(ctx: &WasiCtx, subs: &[Sub]) -> Result<Vec<Ev>> {
                 Ok(d) => Prepared::Clock(d),
                 Err(e) => Prepared::Done(error_event(s, e)?),
             },
-            SubKind::Fd { fd, write } => match fd_entry(ctx, fd, write) {
-                Ok(f) => {
-                    nfds += 1;
-                    Prepared::Fd(f, nfds - 1)
-                }
-                Err(e) => Prepared::Done(error_event(s, e)?),
-            },
+            // A bad fd fails the whole call, as on both of Wasmtime's hosts
+            // (not an error event, as `poll(2)`'s `POLLNVAL` would be).
+            SubKind::Fd { fd, write } => {
+                let f = fd_entry(ctx, fd, write)?;
+                nfds += 1;
+                Prepared::Fd(f, nfds - 1)
+            }
         };
         prepared.push(p);
     }
