@@ -2,16 +2,17 @@
 //! time- and random-dependent output is the same on both sides.
 //!
 //! Both sides see the same clock readings at the same moment of their run:
-//! the realtime clock starts at [`VIRTUAL_EPOCH`] and the monotonic clock at
-//! [`MONOTONIC_START`] when the side starts, and both advance with real time
-//! (so sleeps and timeouts behave as usual). Random bytes are one seeded
+//! the realtime clock starts at the whole second at which `diff` started
+//! (so file times the host sets and clock readings agree, as programs
+//! expect) and the monotonic clock at [`MONOTONIC_START`] when the side
+//! starts, and both advance with real time (so sleeps and timeouts behave
+//! as usual). Random bytes are one seeded
 //! stream per side (splitmix64), so the n-th byte a side asks for is the same
 //! on both, however the requests are cut.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use wasi_common_compat::clocks::{WasiClocks, WasiMonotonicClock, WasiSystemClock};
-use wasi_common_compat::deterministic::VIRTUAL_EPOCH;
 
 /// The monotonic clock's first reading.
 pub const MONOTONIC_START: Duration = Duration::from_secs(1_000);
@@ -20,12 +21,24 @@ pub const MONOTONIC_START: Duration = Duration::from_secs(1_000);
 #[derive(Clone, Copy)]
 pub struct DiffClock {
     start: Instant,
+    wall: Duration,
 }
 
 impl DiffClock {
-    /// Readings start now.
-    pub fn new() -> Self {
-        DiffClock { start: Instant::now() }
+    /// Readings start now, the realtime clock at `wall` (since 1970).
+    pub fn new(wall: Duration) -> Self {
+        DiffClock {
+            start: Instant::now(),
+            wall,
+        }
+    }
+
+    /// The whole second of now, since 1970: the realtime start both sides get.
+    pub fn this_second() -> Duration {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Duration::from_secs(now.as_secs())
     }
 
     fn elapsed(&self) -> Duration {
@@ -51,7 +64,7 @@ impl WasiSystemClock for DiffClock {
         Duration::from_nanos(1)
     }
     fn now(&self) -> Duration {
-        VIRTUAL_EPOCH + self.elapsed()
+        self.wall + self.elapsed()
     }
 }
 
@@ -60,7 +73,7 @@ impl wasmtime_wasi::HostWallClock for DiffClock {
         Duration::from_nanos(1)
     }
     fn now(&self) -> Duration {
-        VIRTUAL_EPOCH + self.elapsed()
+        self.wall + self.elapsed()
     }
 }
 

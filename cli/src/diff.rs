@@ -112,8 +112,9 @@ fn compare(args: &DiffArgs) -> Result<Option<String>> {
     let record = args.calls && args.against.is_none();
     trace::install(run.trace.as_deref(), record)?;
 
-    let ours = our_side(&loaded, args, &argv, &env, &stdin, record)?;
-    let theirs = reference_side(&loaded, args, &argv, &env, &stdin, record)?;
+    let wall = crate::determinism::DiffClock::this_second();
+    let ours = our_side(&loaded, args, &argv, &env, &stdin, record, wall)?;
+    let theirs = reference_side(&loaded, args, &argv, &env, &stdin, record, wall)?;
     Ok(first_divergence(args, &ours, &theirs))
 }
 
@@ -124,6 +125,7 @@ fn our_side(
     env: &[(String, String)],
     stdin: &[u8],
     record: bool,
+    wall: std::time::Duration,
 ) -> Result<Side> {
     let trees = copy_dirs(&args.run.dirs)?;
     let captured = Captured::new(stdin.to_vec(), args.run.stdio == crate::StdioMode::P2);
@@ -133,7 +135,7 @@ fn our_side(
         dirs: trees.dirs.clone(),
         stdio: Stdio::Captured(captured.clone()),
         determinism: Some((
-            crate::determinism::DiffClock::new(),
+            crate::determinism::DiffClock::new(wall),
             crate::determinism::DiffRandom::new(args.seed),
         )),
     };
@@ -159,6 +161,7 @@ fn reference_side(
     env: &[(String, String)],
     stdin: &[u8],
     record: bool,
+    wall: std::time::Duration,
 ) -> Result<Side> {
     let trees = copy_dirs(&args.run.dirs)?;
     if record {
@@ -176,7 +179,7 @@ fn reference_side(
             env,
             &trees.dirs,
             stdin,
-            crate::determinism::DiffClock::new(),
+            crate::determinism::DiffClock::new(wall),
             &crate::determinism::DiffRandom::new(args.seed),
             args.seed,
         )?,
@@ -203,9 +206,11 @@ fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<Strin
     };
     if !same_end {
         return Some(format!(
-            "differ: how the run ended\n  this host: {}\n  {reference}: {}",
+            "differ: how the run ended\n  this host: {}{}\n  {reference}: {}{}",
             ours.outcome.describe(),
-            theirs.outcome.describe()
+            last_lines(&ours.stderr),
+            theirs.outcome.describe(),
+            last_lines(&theirs.stderr),
         ));
     }
     for (name, a, b) in [
@@ -250,6 +255,13 @@ fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<Strin
         }
     }
     None
+}
+
+/// The last lines of a side's stderr (what a failing program said), if any.
+fn last_lines(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text.lines().rev().take(3).collect();
+    lines.iter().rev().map(|l| format!("\n    stderr: {l}")).collect()
 }
 
 /// Where two byte strings first differ.

@@ -12,6 +12,8 @@ use wasi_common_compat_tests::guest_path;
 
 /// The exit status of a trap, as `wasmtime run` uses (128 + SIGABRT).
 const TRAP: i32 = 134;
+/// The exit status of any other error, as `wasmtime run` gives.
+const ERROR: i32 = 1;
 
 fn wasi_compat() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wasi-compat"))
@@ -51,15 +53,19 @@ fn version() {
 
 #[test]
 fn proc_exit_status_is_the_process_status() {
-    for code in [0, 1, 7, 42, 255] {
+    for code in [0, 1, 7, 42, 125] {
         let out = run(&[], "proc_exit", &["exit", &code.to_string()]);
         assert_status(&out, code);
         assert_eq!(text(&out.stdout), format!("exiting with {code}\n"));
         assert_eq!(text(&out.stderr), "");
     }
-    // The OS keeps the low 8 bits.
-    assert_status(&run(&[], "proc_exit", &["exit", "256"]), 0);
-    assert_status(&run(&[], "proc_exit", &["exit", "300"]), 300 & 0xff);
+    // A status outside [0, 126) is an error, as on `wasmtime run` (so 256
+    // cannot pass for 0 once the OS keeps the low 8 bits).
+    for code in [126, 255, 256, 300, 65_536] {
+        let out = run(&[], "proc_exit", &["exit", &code.to_string()]);
+        assert_status(&out, ERROR);
+        assert!(text(&out.stderr).contains("below 126"), "{}", text(&out.stderr));
+    }
     let out = run(&[], "proc_exit", &["return"]);
     assert_status(&out, 0);
     assert_eq!(text(&out.stdout), "returning from main\n");
@@ -90,19 +96,21 @@ fn a_trap_exits_134() {
 }
 
 #[test]
-fn argv0_is_the_module_path_as_given() {
+fn argv0_is_the_module_file_name() {
+    // As `wasmtime run`: the file name alone, not the path (host paths stay
+    // private).
     let out = run(&[], "args_environ_list", &["x", "--not-a-flag", "-v"]);
     assert_status(&out, 0);
     let path = guest_path("args_environ_list");
     assert_eq!(
         text(&out.stdout),
-        format!(
-            "argc=4\nargv[0]={}\nargv[1]=x\nargv[2]=--not-a-flag\nargv[3]=-v\nenvc=0\n",
-            path.display()
-        )
+        "argc=4\nargv[0]=args_environ_list.wasm\nargv[1]=x\nargv[2]=--not-a-flag\nargv[3]=-v\nenvc=0\n"
     );
+    let out = run(&["--argv0", "prog"], "args_environ_list", &[]);
+    assert_status(&out, 0);
+    assert_eq!(text(&out.stdout), "argc=1\nargv[0]=prog\nenvc=0\n");
 
-    // A relative path stays relative.
+    // A relative path gives the same name.
     let out = wasi_compat()
         .current_dir(path.parent().unwrap())
         .args(["run", "args_environ_list.wasm"])
@@ -202,7 +210,7 @@ fn errors_before_the_guest_runs() {
         .args(["run", "/nonexistent/module.wasm"])
         .output()
         .unwrap();
-    assert!(!out.status.success(), "a missing module fails");
+    assert_status(&out, ERROR);
     let err = text(&out.stderr);
     assert!(
         err.contains("failed to load") && err.contains("/nonexistent/module.wasm"),
@@ -211,12 +219,25 @@ fn errors_before_the_guest_runs() {
     assert_eq!(text(&out.stdout), "");
 
     let out = run(&["--dir", "/nonexistent/dir::/sandbox"], "args_environ_list", &[]);
-    assert!(!out.status.success(), "a missing --dir fails");
+    assert_status(&out, ERROR);
     assert!(text(&out.stderr).contains("/nonexistent/dir"), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "", "the guest did not run");
 
     let out = wasi_compat().arg("run").output().unwrap();
     assert!(!out.status.success(), "run without a module fails");
+
+    // An unknown import and a module without `_start`: errors, not traps.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, wat) in [
+        ("import.wat", r#"(module (import "nowhere" "f" (func)) (func (export "_start")))"#),
+        ("nostart.wat", r#"(module (memory (export "memory") 1))"#),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, wat).unwrap();
+        let out = wasi_compat().arg("run").arg(&path).output().unwrap();
+        assert_status(&out, ERROR);
+        assert!(text(&out.stderr).contains("Error"), "{}", text(&out.stderr));
+    }
 }
 
 /// The stdio routes and runtimes the CLI offers, each running the stdio

@@ -141,10 +141,10 @@ pub(crate) fn open(
         return Err(Error::notsup());
     }
     // The access mode, as on Wasmtime: `fd_write` asks for writing, and so do
-    // `O_CREAT` and `O_TRUNC`; a file not opened for writing is opened for
-    // reading whatever the rights say.
+    // `O_CREAT` and `O_TRUNC`; `fd_read`, or not asking for `fd_write`, asks
+    // for reading.
     let write = base.contains(Rights::FD_WRITE) || oflags.intersects(OFlags::CREATE | OFlags::TRUNCATE);
-    let read = base.contains(Rights::FD_READ) || !write;
+    let read = base.contains(Rights::FD_READ) || !base.contains(Rights::FD_WRITE);
     let opts = OpenOptions {
         follow: follow(dirflags),
         oflags,

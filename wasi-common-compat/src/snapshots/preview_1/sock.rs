@@ -62,6 +62,7 @@ pub(crate) async fn recv(
     flags: Riflags,
 ) -> Result<(Size, Roflags)> {
     let s = socket(ctx, fd)?;
+    require_socket(&s)?;
     s.rights().require(Rights::FD_READ)?;
     let flags = RiFlags::from_bits_truncate(flags.bits());
     let mut roflags = crate::types::RoFlags::empty();
@@ -88,6 +89,7 @@ pub(crate) async fn send(
     flags: Siflags,
 ) -> Result<Size> {
     let s = socket(ctx, fd)?;
+    require_socket(&s)?;
     s.rights().require(Rights::FD_WRITE)?;
     if flags != 0 {
         return Err(Error::inval());
