@@ -100,7 +100,11 @@ fn copy_dirs(specs: &[String]) -> Result<Trees> {
 }
 
 fn snapshots(trees: &Trees) -> Result<Vec<tree::Snapshot>> {
-    trees.dirs.iter().map(|(host, _)| tree::snapshot(host.as_ref())).collect()
+    trees
+        .dirs
+        .iter()
+        .map(|(host, _)| tree::snapshot(host.as_ref()))
+        .collect()
 }
 
 fn compare(args: &DiffArgs) -> Result<Option<String>> {
@@ -175,13 +179,15 @@ fn reference_side(
         Some(cmd) => reference::run_command(cmd, &args.run.module, &args.run.args, env, &trees.dirs, stdin)?,
         None => reference::run_wasmtime_wasi(
             loaded,
-            argv,
-            env,
-            &trees.dirs,
-            stdin,
-            crate::determinism::DiffClock::new(wall),
-            &crate::determinism::DiffRandom::new(args.seed),
-            args.seed,
+            &reference::RefSetup {
+                argv,
+                env,
+                dirs: &trees.dirs,
+                stdin,
+                clock: crate::determinism::DiffClock::new(wall),
+                random: crate::determinism::DiffRandom::new(args.seed),
+                seed: args.seed,
+            },
         )?,
     };
     let calls = trace::take_recording();
@@ -218,7 +224,20 @@ fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<Strin
         ("stderr", &ours.stderr, &theirs.stderr),
     ] {
         if let Some(d) = bytes_divergence(a, b) {
-            return Some(format!("differ: {name} {d}\n  this host: {}\n  {reference}: {}", excerpt(a, d.at), excerpt(b, d.at)));
+            let stderr = |side: &Side| {
+                if name == "stdout" {
+                    last_lines(&side.stderr)
+                } else {
+                    String::new()
+                }
+            };
+            return Some(format!(
+                "differ: {name} {d}\n  this host: {}{}\n  {reference}: {}{}",
+                excerpt(a, d.at),
+                stderr(ours),
+                excerpt(b, d.at),
+                stderr(theirs)
+            ));
         }
     }
     for (i, (a, b)) in ours.trees.iter().zip(&theirs.trees).enumerate() {
@@ -289,7 +308,10 @@ fn bytes_divergence(a: &[u8], b: &[u8]) -> Option<BytesDiff> {
 fn excerpt(bytes: &[u8], at: usize) -> String {
     let at = at.min(bytes.len());
     let start = bytes[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-    let end = bytes[at..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |p| at + p);
+    let end = bytes[at..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(bytes.len(), |p| at + p);
     let end = end.min(start + 200);
     if start == end && at == bytes.len() {
         return "(ends here)".to_owned();
@@ -307,7 +329,9 @@ mod tests {
         assert_eq!((d.at, d.line), (6, 2));
         assert_eq!(excerpt(b"one\ntwo\n", 6), "\"two\"");
         assert!(bytes_divergence(b"a", b"a").is_none());
-        let short = bytes_divergence(b"ab", b"abc").unwrap();
-        assert_eq!(excerpt(b"ab", short.at), "(ends here)");
+        let short = bytes_divergence(b"ab\n", b"ab\ncd\n").unwrap();
+        assert_eq!((short.at, short.line), (3, 2));
+        assert_eq!(excerpt(b"ab\n", short.at), "(ends here)");
+        assert_eq!(excerpt(b"ab\ncd\n", short.at), "\"cd\"");
     }
 }

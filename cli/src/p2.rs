@@ -18,12 +18,7 @@ fn kind(tty: bool) -> FileType {
     }
 }
 
-fn with_streams(
-    b: WasiCtxBuilder,
-    i: &dyn StdinStream,
-    o: &dyn StdoutStream,
-    e: &dyn StdoutStream,
-) -> WasiCtxBuilder {
+fn with_streams(b: WasiCtxBuilder, i: &dyn StdinStream, o: &dyn StdoutStream, e: &dyn StdoutStream) -> WasiCtxBuilder {
     b.stdin(Box::new(
         InputStreamFile::new(i.p2_stream()).with_filetype(kind(i.is_terminal())),
     ))

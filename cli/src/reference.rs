@@ -18,35 +18,41 @@ pub struct Ran {
     pub stderr: Vec<u8>,
 }
 
-/// Runs `loaded` on wasmtime-wasi's preview1 with `argv`, `env`, the preopens
-/// (`(host, guest)`, read-write), `stdin`, and the shared clocks and random
-/// seed. Errors: the context could not be built (a preopen did not open).
-pub fn run_wasmtime_wasi(
-    loaded: &Loaded,
-    argv: &[String],
-    env: &[(String, String)],
-    dirs: &[(String, String)],
-    stdin: &[u8],
-    clock: DiffClock,
-    random: &DiffRandom,
-    seed: u64,
-) -> Result<Ran> {
+/// The inputs of one reference run, as [`crate::exec::Setup`] gives ours.
+pub struct RefSetup<'a> {
+    pub argv: &'a [String],
+    pub env: &'a [(String, String)],
+    /// Preopens (host, guest), read-write.
+    pub dirs: &'a [(String, String)],
+    pub stdin: &'a [u8],
+    pub clock: DiffClock,
+    pub random: DiffRandom,
+    pub seed: u64,
+}
+
+/// Runs `loaded` on wasmtime-wasi's preview1 with what `setup` says.
+/// Errors: the module is threaded (wasmtime-wasi 48 has no wasi-threads), or
+/// the context could not be built (a preopen did not open).
+pub fn run_wasmtime_wasi(loaded: &Loaded, setup: &RefSetup<'_>) -> Result<Ran> {
     if loaded.threaded {
         wasmtime::bail!("the reference host (wasmtime-wasi 48) cannot run threaded modules; use --against");
     }
-    let (out, err) = (MemoryOutputPipe::new(CAPTURE_LIMIT), MemoryOutputPipe::new(CAPTURE_LIMIT));
+    let (out, err) = (
+        MemoryOutputPipe::new(CAPTURE_LIMIT),
+        MemoryOutputPipe::new(CAPTURE_LIMIT),
+    );
     let mut b = wasmtime_wasi::WasiCtxBuilder::new();
-    b.args(argv)
-        .envs(env)
-        .stdin(MemoryInputPipe::new(stdin.to_vec()))
+    b.args(setup.argv)
+        .envs(setup.env)
+        .stdin(MemoryInputPipe::new(setup.stdin.to_vec()))
         .stdout(out.clone())
         .stderr(err.clone())
-        .wall_clock(clock)
-        .monotonic_clock(clock.monotonic())
-        .secure_random(random.clone())
-        .insecure_random(DiffRandom::new(seed ^ 0x5555))
-        .insecure_random_seed(u128::from(seed));
-    for (host, guest) in dirs {
+        .wall_clock(setup.clock)
+        .monotonic_clock(setup.clock.monotonic())
+        .secure_random(setup.random.clone())
+        .insecure_random(DiffRandom::new(setup.seed ^ 0x5555))
+        .insecure_random_seed(u128::from(setup.seed));
+    for (host, guest) in setup.dirs {
         b.preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadWrite)
             .with_context(|| format!("failed to open directory {host:?}"))?;
     }

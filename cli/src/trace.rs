@@ -75,7 +75,11 @@ fn mask_numbers_after(text: &str, key: &str) -> String {
 
 impl std::fmt::Display for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}] {}({}) -> {}", self.thread, self.function, self.args, self.result)
+        write!(
+            f,
+            "[{}] {}({}) -> {}",
+            self.thread, self.function, self.args, self.result
+        )
     }
 }
 
@@ -108,9 +112,9 @@ pub fn take_recording() -> Vec<Call> {
 pub fn install(trace: Option<&str>, record: bool) -> std::io::Result<()> {
     let sink = match trace {
         Some("-") => Some(Sink::Write(Mutex::new(Box::new(std::io::stderr())))),
-        Some(path) => Some(Sink::Write(Mutex::new(Box::new(std::io::BufWriter::new(
-            LineFlush(std::fs::File::create(path)?),
-        ))))),
+        Some(path) => Some(Sink::Write(Mutex::new(Box::new(std::io::BufWriter::new(LineFlush(
+            std::fs::File::create(path)?,
+        )))))),
         None if record => Some(Sink::Record),
         None => None,
     };
@@ -285,13 +289,19 @@ mod tests {
             args: String::new(),
             result: result.into(),
         };
-        let st = call("m::fd_filestat_get", "Ok(Filestat { dev: 65024, ino: 7, nlink: 1, size: 12, atim: 99 })");
+        let st = call(
+            "m::fd_filestat_get",
+            "Ok(Filestat { dev: 65024, ino: 7, nlink: 1, size: 12, atim: 99 })",
+        );
         assert_eq!(
             st.comparable_result(),
             "Ok(Filestat { dev: _, ino: _, nlink: 1, size: 12, atim: _ })"
         );
         assert_eq!(call("m::clock_time_get", "Ok(123)").comparable_result(), "Ok(_)");
-        assert_eq!(call("m::clock_time_get", "Err(Inval)").comparable_result(), "Err(Inval)");
+        assert_eq!(
+            call("m::clock_time_get", "Err(Inval)").comparable_result(),
+            "Err(Inval)"
+        );
         assert_eq!(call("m::fd_read", "Ok(8)").comparable_result(), "Ok(8)");
     }
 }

@@ -229,7 +229,10 @@ fn errors_before_the_guest_runs() {
     // An unknown import and a module without `_start`: errors, not traps.
     let dir = tempfile::tempdir().unwrap();
     for (name, wat) in [
-        ("import.wat", r#"(module (import "nowhere" "f" (func)) (func (export "_start")))"#),
+        (
+            "import.wat",
+            r#"(module (import "nowhere" "f" (func)) (func (export "_start")))"#,
+        ),
         ("nostart.wat", r#"(module (memory (export "memory") 1))"#),
     ] {
         let path = dir.path().join(name);

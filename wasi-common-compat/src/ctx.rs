@@ -6,6 +6,7 @@
 //! context. (The only per-clone state is the cached guest-memory handle of
 //! the Wasmtime glue, which belongs to one store.)
 
+use crate::bindings::preview1::types::Rights;
 use crate::clocks::WasiClocks;
 use crate::dir::WasiDir;
 use crate::file::WasiFile;
@@ -13,7 +14,6 @@ use crate::pipe::{ReadPipe, WritePipe};
 use crate::random::{OsRandom, WasiRandom};
 use crate::ready::{Interest, ReadySource, WakerSet, lock};
 use crate::sched::{ParkSched, WasiSched};
-use crate::bindings::preview1::types::Rights;
 use crate::table::{DEFAULT_MAX_FDS, DirEntry, Entry, FileEntry, RightsCell, Table, rights_for};
 use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};

@@ -488,7 +488,10 @@ mod tests {
     fn access_mode_is_the_only_check() {
         let r = RightsCell::new(Rights::FD_READ, Rights::empty());
         assert!(r.require(Rights::FD_READ).is_ok());
-        assert_eq!(r.require(Rights::FD_WRITE).unwrap_err().as_errno(), Some(crate::Errno::Badf));
+        assert_eq!(
+            r.require(Rights::FD_WRITE).unwrap_err().as_errno(),
+            Some(crate::Errno::Badf)
+        );
         let ro = rights_of_opened_file(true, false, crate::FileType::RegularFile);
         assert!(ro.contains(Rights::FD_READ | Rights::FD_SEEK) && !ro.contains(Rights::FD_WRITE));
         let tty = rights_of_opened_file(true, true, crate::FileType::CharacterDevice);

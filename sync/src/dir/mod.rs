@@ -62,8 +62,6 @@ impl Dir {
     /// "name/" as the directory "name", giving `ENOTDIR` for a file.
     fn slash_name_error(&self, path: &str) -> Error {
         match self.0.symlink_metadata(strip_trailing_slashes(path)) {
-            // "file/" names no directory, as Wasmtime's hosts say.
-            Ok(md) if !md.is_dir() => Error::notdir(),
             Ok(_) => Error::exist(),
             Err(e) => host_err(e),
         }
@@ -161,6 +159,11 @@ impl WasiDir for Dir {
     /// is a file, or a trailing slash on a file), `EACCES`.
     fn symlink(&self, target: &str, link_path: &str) -> Result<()> {
         if has_trailing_slash(link_path) {
+            // "file/" names no directory: `ENOTDIR`, as on Wasmtime's hosts.
+            let stripped = strip_trailing_slashes(link_path);
+            if self.0.symlink_metadata(stripped).is_ok_and(|md| !md.is_dir()) {
+                return Err(Error::notdir());
+            }
             return Err(self.slash_name_error(link_path));
         }
         cap_fs_ext::DirExt::symlink(&self.0, target, link_path).map_err(host_err)

@@ -96,6 +96,7 @@ fn main() {
     );
     ok(fd_filestat_set_times(ro, T2, T2, FSTFLAGS_MTIM), "set times without asking the right");
     eq(ok(fd_filestat_get(ro), "filestat without asking the right").mtim, T2, "the time was set");
+    ok(fd_filestat_set_times(ro, T1, T1, FSTFLAGS_MTIM), "and set back");
     ok(fd_close(ro), "close");
 
     section("directories");

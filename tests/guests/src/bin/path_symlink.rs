@@ -39,8 +39,8 @@ fn main() {
     ok(fd_close(d), "close");
     errno(
         path_open(dir, 0, "dlink", OFLAGS_DIRECTORY, R, 0, 0),
-        Errno::NOTDIR,
-        "dlink as a directory without following",
+        Errno::LOOP,
+        "dlink as a directory without following (ELOOP, as on Wasmtime)",
     );
     ok(
         create_file(dir, "dlink/inner", b"i"),
@@ -150,8 +150,8 @@ fn main() {
     );
     errno(
         path_open(dir, 0, "dangling", OFLAGS_DIRECTORY, R, 0, 0),
-        Errno::NOTDIR,
-        "dangling as a directory without following",
+        Errno::LOOP,
+        "dangling as a directory without following (ELOOP, as on Wasmtime)",
     );
     errno(
         path_filestat_get(dir, FOLLOW, "dangling"),
@@ -243,8 +243,8 @@ fn main() {
     );
     errno(
         path_symlink("source", dir, "file/"),
-        Errno::EXIST,
-        "an existing file with /",
+        Errno::NOTDIR,
+        "an existing file with / (ENOTDIR, as on Wasmtime)",
     );
     errno(path_symlink("source", dir, "file"), Errno::EXIST, "an existing file");
     errno(path_symlink("source", dir, "flink"), Errno::EXIST, "an existing link");

@@ -91,9 +91,7 @@ pub(crate) fn close(ctx: &WasiCtx, fd: u32) -> Result<()> {
 /// Errors: `EBADF`, `EIO`.
 pub(crate) async fn datasync(ctx: &WasiCtx, fd: u32) -> Result<()> {
     match ctx.table().get(fd)? {
-        Entry::File(f) => {
-            retry(ctx, &f, Interest::WRITE, || f.file().datasync()).await
-        }
+        Entry::File(f) => retry(ctx, &f, Interest::WRITE, || f.file().datasync()).await,
         Entry::Dir(_) => Ok(()),
     }
 }
@@ -102,9 +100,7 @@ pub(crate) async fn datasync(ctx: &WasiCtx, fd: u32) -> Result<()> {
 /// Errors: `EBADF`, `EIO`.
 pub(crate) async fn sync(ctx: &WasiCtx, fd: u32) -> Result<()> {
     match ctx.table().get(fd)? {
-        Entry::File(f) => {
-            retry(ctx, &f, Interest::WRITE, || f.file().sync()).await
-        }
+        Entry::File(f) => retry(ctx, &f, Interest::WRITE, || f.file().sync()).await,
         Entry::Dir(_) => Ok(()),
     }
 }
@@ -169,12 +165,8 @@ pub(crate) fn fdstat_set_rights(ctx: &WasiCtx, fd: u32, _base: Rights, _inheriti
 /// Errors: `EBADF`, `EIO`.
 pub(crate) fn filestat_get(ctx: &WasiCtx, fd: u32) -> Result<Filestat> {
     let st = match ctx.table().get(fd)? {
-        Entry::File(f) => {
-            f.file().get_filestat()?
-        }
-        Entry::Dir(d) => {
-            d.dir().get_filestat()?
-        }
+        Entry::File(f) => f.file().get_filestat()?,
+        Entry::Dir(d) => d.dir().get_filestat()?,
     };
     Ok(conv::filestat(st))
 }
@@ -196,12 +188,8 @@ pub(crate) fn filestat_set_size(ctx: &WasiCtx, fd: u32, size: Filesize) -> Resul
 pub(crate) fn filestat_set_times(ctx: &WasiCtx, fd: u32, atim: u64, mtim: u64, fst: Fstflags) -> Result<()> {
     let (a, m) = conv::set_times(atim, mtim, fst)?;
     match ctx.table().get(fd)? {
-        Entry::File(f) => {
-            f.file().set_times(a, m)
-        }
-        Entry::Dir(d) => {
-            d.dir().set_own_times(a, m)
-        }
+        Entry::File(f) => f.file().set_times(a, m),
+        Entry::Dir(d) => d.dir().set_own_times(a, m),
     }
 }
 
