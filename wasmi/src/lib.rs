@@ -71,8 +71,9 @@
 //!
 //! ## Hosting the core on another engine
 //!
-//! This crate is the template for glue to any engine: about 250 lines, no
-//! `unsafe`, no copy of any WASI logic. What the engine must provide:
+//! This crate is the template for glue to any engine: under 200 lines of
+//! code, no `unsafe`, no copy of any WASI logic. What the engine must
+//! provide:
 //!
 //! 1. **Host functions** with access to the store's data (to reach the
 //!    [`WasiCtx`]) and to the calling instance's exports (to find its
