@@ -793,7 +793,7 @@ enum SessionEngine {
         instance: Instance,
         memory: Option<Memory>,
     },
-    Wasmi(wasmi_route::WasmiSession),
+    Wasmi(Box<wasmi_route::WasmiSession>),
 }
 
 fn no_memory() -> wasmtime::Error {

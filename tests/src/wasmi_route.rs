@@ -2,8 +2,8 @@
 //! through `wasi-common-compat-wasmi`, with the context the sync backend
 //! builds (host preopens and sockets, in-memory stdio pipes).
 //!
-//! [`Run::session`] works too ([`WasmiSession`]): the same ABI corner
-//! cases run on both engines.
+//! [`Run::session`] works too (a wasmi store behind the same API), so the
+//! same ABI corner cases run on both engines.
 //!
 //! Timeouts: the store runs on fuel, refilled every [`FUEL_SLICE`]
 //! instructions through wasmi's resumable calls; when the run's timeout has
@@ -80,11 +80,11 @@ impl Run {
         let (store, instance, _) = self.instantiate_wasmi(1 << 62)?;
         let memory = instance.get_memory(&store, "memory");
         Ok(Session {
-            engine: SessionEngine::Wasmi(WasmiSession {
+            engine: SessionEngine::Wasmi(Box::new(WasmiSession {
                 store,
                 instance,
                 memory,
-            }),
+            })),
             stdout: self.stdout,
             stderr: self.stderr,
             _sandbox: self.sandbox,
