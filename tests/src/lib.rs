@@ -102,6 +102,12 @@ impl Backend {
     /// Every backend.
     pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio, Backend::P2, Backend::Wasmi];
 
+    /// True for the backends that run on wasmi instead of Wasmtime (their
+    /// runs take `Run::exec_wasmi` and `Run::session_wasmi`).
+    pub fn on_wasmi(self) -> bool {
+        matches!(self, Backend::Wasmi)
+    }
+
     /// A short lowercase name (the test function's name).
     pub fn name(self) -> &'static str {
         match self {
@@ -624,7 +630,7 @@ impl Run {
 
     /// Instantiates the module without running it (see [`Session`]).
     pub fn session(mut self) -> wasmtime::Result<Session> {
-        if self.backend == Backend::Wasmi {
+        if self.backend.on_wasmi() {
             return self.session_wasmi();
         }
         let Prepared {
@@ -656,7 +662,7 @@ impl Run {
         if let Some(opts) = self.threads.take() {
             return self.exec_threads(opts);
         }
-        if self.backend == Backend::Wasmi {
+        if self.backend.on_wasmi() {
             return self.exec_wasmi();
         }
         let Prepared {
