@@ -46,6 +46,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
 pub mod expected;
+pub mod wasmi_route;
 
 /// The `.wasm` file of the guest program `name` (one of [`GUESTS`]).
 ///
@@ -91,11 +92,21 @@ pub enum Backend {
     /// stdout and stderr are `MemoryOutputPipe`s, each behind
     /// `InputStreamFile` / `OutputStreamFile`.
     P2,
+    /// The sync backend's context on the wasmi interpreter, through
+    /// `wasi-common-compat-wasmi` (see [`wasmi_route`]): [`Run::exec`] and
+    /// [`Run::session`]; threaded runs are Wasmtime's only.
+    Wasmi,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio, Backend::P2];
+    pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio, Backend::P2, Backend::Wasmi];
+
+    /// True for the backends that run on wasmi instead of Wasmtime (their
+    /// runs take `Run::exec_wasmi` and `Run::session_wasmi`).
+    pub fn on_wasmi(self) -> bool {
+        matches!(self, Backend::Wasmi)
+    }
 
     /// A short lowercase name (the test function's name).
     pub fn name(self) -> &'static str {
@@ -103,6 +114,7 @@ impl Backend {
             Backend::Sync => "sync",
             Backend::Tokio => "tokio",
             Backend::P2 => "p2",
+            Backend::Wasmi => "wasmi",
         }
     }
 }
@@ -140,9 +152,14 @@ macro_rules! per_backend {
                 body($crate::Backend::P2)
             }
 
+            #[test]
+            fn wasmi() {
+                body($crate::Backend::Wasmi)
+            }
+
             // Fails to compile when a backend is added but not listed above.
             const _: fn($crate::Backend) = |b| match b {
-                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 => {}
+                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 | $crate::Backend::Wasmi => {}
             };
         }
     };
@@ -314,7 +331,7 @@ impl Captured {
     fn new(backend: Backend) -> Captured {
         match backend {
             Backend::P2 => Captured::P2(MemoryOutputPipe::new(P2_OUTPUT_CAPACITY)),
-            Backend::Sync | Backend::Tokio => Captured::Pipe(WritePipe::new_in_memory()),
+            Backend::Sync | Backend::Tokio | Backend::Wasmi => Captured::Pipe(WritePipe::new_in_memory()),
         }
     }
 
@@ -533,8 +550,8 @@ impl Run {
             (Backend::P2, Stdin::Pipe(p)) => {
                 Box::new(InputStreamFile::new(Box::new(FileInputStream::new(Arc::new(p)))))
             }
-            (Backend::Sync | Backend::Tokio, Stdin::Bytes(b)) => Box::new(ReadPipe::from_bytes(b)),
-            (Backend::Sync | Backend::Tokio, Stdin::Pipe(p)) => Box::new(p),
+            (Backend::Sync | Backend::Tokio | Backend::Wasmi, Stdin::Bytes(b)) => Box::new(ReadPipe::from_bytes(b)),
+            (Backend::Sync | Backend::Tokio | Backend::Wasmi, Stdin::Pipe(p)) => Box::new(p),
         };
         let mut dirs: Vec<(PathBuf, String)> = Vec::new();
         if let Some(s) = &self.sandbox {
@@ -542,7 +559,7 @@ impl Run {
         }
         dirs.extend(self.dirs.iter().cloned());
         let base = match self.backend {
-            Backend::Sync | Backend::P2 => wasi_common_compat_sync::WasiCtxBuilder::new(),
+            Backend::Sync | Backend::P2 | Backend::Wasmi => wasi_common_compat_sync::WasiCtxBuilder::new(),
             Backend::Tokio => wasi_common_compat_tokio::builder(),
         };
         let mut b = base
@@ -588,6 +605,7 @@ impl Run {
                     .context("cannot start a tokio runtime")?;
                 Driver::Tokio(rt)
             }
+            Backend::Wasmi => return Err(wasmtime::Error::msg("wasmi runs take `Run::exec_wasmi`")),
         };
         let mut store = Store::new(engine, ctx);
         let timed_out = Arc::new(AtomicBool::new(false));
@@ -612,6 +630,9 @@ impl Run {
 
     /// Instantiates the module without running it (see [`Session`]).
     pub fn session(mut self) -> wasmtime::Result<Session> {
+        if self.backend.on_wasmi() {
+            return self.session_wasmi();
+        }
         let Prepared {
             module,
             linker,
@@ -622,10 +643,12 @@ impl Run {
         let instance = driver.instantiate(&linker, &mut store, &module)?;
         let memory = instance.get_memory(&mut store, "memory");
         Ok(Session {
-            driver,
-            store,
-            instance,
-            memory,
+            engine: SessionEngine::Wasmtime {
+                driver,
+                store,
+                instance,
+                memory,
+            },
             stdout: self.stdout,
             stderr: self.stderr,
             _sandbox: self.sandbox,
@@ -638,6 +661,9 @@ impl Run {
     pub fn exec(mut self) -> wasmtime::Result<Outcome> {
         if let Some(opts) = self.threads.take() {
             return self.exec_threads(opts);
+        }
+        if self.backend.on_wasmi() {
+            return self.exec_wasmi();
         }
         let Prepared {
             module,
@@ -759,26 +785,46 @@ const TIMEOUT_EXIT: i32 = 124;
 /// An instantiated module whose exports are called one at a time, with
 /// access to its memory: for ABI corner cases written in WAT.
 pub struct Session {
-    driver: Driver,
-    store: Store<WasiCtx>,
-    instance: Instance,
-    memory: Option<Memory>,
+    engine: SessionEngine,
     stdout: Captured,
     stderr: Captured,
     _sandbox: Option<tempfile::TempDir>,
+}
+
+/// What a [`Session`] runs on.
+enum SessionEngine {
+    Wasmtime {
+        driver: Driver,
+        store: Store<WasiCtx>,
+        instance: Instance,
+        memory: Option<Memory>,
+    },
+    Wasmi(Box<wasmi_route::WasmiSession>),
+}
+
+fn no_memory() -> wasmtime::Error {
+    wasmtime::Error::msg("the module exports no memory named `memory`")
 }
 
 impl Session {
     /// Calls export `name` with i32/i64 arguments; returns its results.
     /// Errors: a trap, an exit (downcast to [`I32Exit`]), or a missing export.
     pub fn call(&mut self, name: &str, args: &[Val]) -> wasmtime::Result<Vec<Val>> {
-        let func = self
-            .instance
-            .get_func(&mut self.store, name)
+        let (driver, store, instance) = match &mut self.engine {
+            SessionEngine::Wasmtime {
+                driver,
+                store,
+                instance,
+                ..
+            } => (driver, store, instance),
+            SessionEngine::Wasmi(w) => return w.call(name, args),
+        };
+        let func = instance
+            .get_func(&mut *store, name)
             .with_context(|| format!("the module exports no function {name:?}"))?;
-        let n = func.ty(&self.store).results().len();
+        let n = func.ty(&*store).results().len();
         let mut results = vec![Val::I32(0); n];
-        self.driver.call(&mut self.store, func, args, &mut results)?;
+        driver.call(store, func, args, &mut results)?;
         Ok(results)
     }
 
@@ -791,15 +837,14 @@ impl Session {
         }
     }
 
-    fn mem(&self) -> wasmtime::Result<Memory> {
-        self.memory
-            .ok_or_else(|| wasmtime::Error::msg("the module exports no memory named `memory`"))
-    }
-
     /// Copies `bytes` into guest memory at `offset`.
     pub fn write(&mut self, offset: u32, bytes: &[u8]) -> wasmtime::Result<()> {
-        let m = self.mem()?;
-        m.write(&mut self.store, offset as usize, bytes)?;
+        match &mut self.engine {
+            SessionEngine::Wasmtime { store, memory, .. } => {
+                memory.ok_or_else(no_memory)?.write(store, offset as usize, bytes)?;
+            }
+            SessionEngine::Wasmi(w) => w.write(offset, bytes)?,
+        }
         Ok(())
     }
 
@@ -810,9 +855,13 @@ impl Session {
 
     /// Reads `len` bytes of guest memory at `offset`.
     pub fn read(&self, offset: u32, len: usize) -> wasmtime::Result<Vec<u8>> {
-        let m = self.mem()?;
         let mut buf = vec![0u8; len];
-        m.read(&self.store, offset as usize, &mut buf)?;
+        match &self.engine {
+            SessionEngine::Wasmtime { store, memory, .. } => {
+                memory.ok_or_else(no_memory)?.read(store, offset as usize, &mut buf)?;
+            }
+            SessionEngine::Wasmi(w) => w.read(offset, &mut buf)?,
+        }
         Ok(buf)
     }
 
@@ -832,7 +881,10 @@ impl Session {
 
     /// The size of guest memory in bytes.
     pub fn memory_size(&self) -> wasmtime::Result<usize> {
-        Ok(self.mem()?.data_size(&self.store))
+        match &self.engine {
+            SessionEngine::Wasmtime { store, memory, .. } => Ok(memory.ok_or_else(no_memory)?.data_size(store)),
+            SessionEngine::Wasmi(w) => w.memory_size(),
+        }
     }
 
     /// Everything written to stdout so far.

@@ -4,7 +4,7 @@
 //! arguments, environment, clocks, randomness, scheduler and the exit state,
 //! so every thread of a `wasm32-wasip1-threads` program holds a clone of one
 //! context. (The only per-clone state is the cached guest-memory handle of
-//! the Wasmtime glue, which belongs to one store.)
+//! the engine glue, Wasmtime's or another's, which belongs to one store.)
 
 use crate::bindings::preview1::types::Rights;
 use crate::clocks::WasiClocks;
@@ -93,6 +93,8 @@ pub struct WasiCtx {
     pub(crate) shared: Arc<Shared>,
     #[cfg(feature = "wasmtime")]
     pub(crate) memory: crate::linker::MemoryCache,
+    /// Another engine's glue's guest-memory handle (see [`crate::engine`]).
+    pub(crate) engine_memory: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Clone for WasiCtx {
@@ -103,6 +105,7 @@ impl Clone for WasiCtx {
             shared: self.shared.clone(),
             #[cfg(feature = "wasmtime")]
             memory: Default::default(),
+            engine_memory: None,
         }
     }
 }
@@ -410,6 +413,7 @@ impl WasiCtxBuilder {
             }),
             #[cfg(feature = "wasmtime")]
             memory: Default::default(),
+            engine_memory: None,
         };
         let [stdin, stdout, stderr] = self.stdio;
         ctx.set_stdin(stdin.unwrap_or_else(|| Box::new(ReadPipe::from_bytes(Vec::new()))))?;

@@ -18,7 +18,8 @@
 //!   by `wiggle` from the witx files in `witx/`; [`linker`] adds them to a
 //!   Wasmtime `Linker` (feature `wasmtime`, on by default). Without that
 //!   feature the crate builds with no engine, for other engines to drive the
-//!   generated bindings in [`bindings`].
+//!   generated bindings in [`bindings`]; [`engine`] says what such glue
+//!   needs (the `wasi-common-compat-wasmi` crate is one).
 //!
 //! This crate opens no host paths; the `wasi-common-compat-sync` crate
 //! provides host files, directories, sockets and stdio through cap-std.
@@ -31,6 +32,7 @@ pub mod clocks;
 pub mod ctx;
 pub mod deterministic;
 pub mod dir;
+pub mod engine;
 mod error;
 pub mod file;
 #[cfg(feature = "wasmtime")]

@@ -47,9 +47,9 @@
 //! assert_eq!(out.contents(), b"hi\n");
 //! ```
 
+use crate::WasiCtx;
 use crate::bindings::{preview0, preview1};
 use crate::sched::block_on_pinned;
-use crate::{Errno, WasiCtx};
 use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
 
 /// The guest memory handle cached per store (see the module docs).
@@ -86,16 +86,9 @@ fn resolve<T: 'static>(caller: &mut Caller<'_, T>, get: impl Fn(&mut T) -> &mut 
 
 /// Maps the result of a wiggle ABI function: argument-decoding failures
 /// become `EINVAL` for the guest; other errors trap.
-fn abi<R: From<u8>>(r: wiggle::error::Result<R>) -> wasmtime::Result<R> {
-    match r {
-        Ok(v) => Ok(v),
-        Err(e) => match e.downcast_ref::<wiggle::GuestError>() {
-            Some(wiggle::GuestError::InFunc { location, .. }) if location.starts_with("convert") => {
-                Ok(R::from(Errno::Inval as u8))
-            }
-            _ => Err(e),
-        },
-    }
+/// (The mapping is [`crate::engine::abi_result`], shared by every engine.)
+fn abi(r: wiggle::error::Result<i32>) -> wasmtime::Result<i32> {
+    crate::engine::abi_result(r)
 }
 
 /// `proc_exit` returns `()` and never an errno.
