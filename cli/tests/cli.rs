@@ -370,3 +370,44 @@ fn tcplisten_hands_the_guest_a_listener() {
     assert_eq!(got, b"pong!");
     assert_eq!(seen.first().map(String::as_str), Some("- the listener"));
 }
+
+/// Redirected stdio is no terminal: stdin on `/dev/null` reports file type
+/// `UNKNOWN` (so the guest's `isatty(0)` is false) and a zero filestat, as
+/// on Wasmtime, on every route.
+#[test]
+fn redirected_stdio_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("stdin_kind.wat");
+    // Exits with 1 + stdin's file type, plus 50 if its filestat has a size.
+    std::fs::write(
+        &wat,
+        r#"(module
+            (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_filestat_get" (func $filestat (param i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (memory (export "memory") 1)
+            (func (export "_start") (local $code i32)
+              (drop (call $fdstat (i32.const 0) (i32.const 0)))
+              (local.set $code (i32.add (i32.const 1) (i32.load8_u (i32.const 0))))
+              (drop (call $filestat (i32.const 0) (i32.const 64)))
+              (if (i64.ne (i64.load (i32.const 96)) (i64.const 0))
+                (then (local.set $code (i32.add (local.get $code) (i32.const 50)))))
+              (call $exit (local.get $code))))"#,
+    )
+    .unwrap();
+    for flags in [
+        &[][..],
+        &["--stdio", "p2"],
+        &["--runtime", "tokio"],
+        &["--runtime", "tokio", "--stdio", "p2"],
+    ] {
+        let out = wasi_compat()
+            .arg("run")
+            .args(flags)
+            .arg(&wat)
+            .stdin(std::fs::File::open("/dev/null").unwrap())
+            .output()
+            .unwrap();
+        assert_status(&out, 1);
+    }
+}
