@@ -9,6 +9,7 @@
 mod abi;
 mod args_environ;
 mod clock;
+mod custom_dir;
 mod fd;
 mod memory;
 mod path;
