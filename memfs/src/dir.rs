@@ -41,6 +41,11 @@ pub(crate) fn strip_trailing_slashes(path: &str) -> &str {
 }
 
 impl MemDir {
+    /// The tree this directory belongs to.
+    pub fn tree(&self) -> crate::MemFs {
+        crate::MemFs { fs: self.fs.clone() }
+    }
+
     fn resolve(&self, ns: &Ns, path: &str, follow: bool) -> Result<Resolved> {
         resolve(ns, &self.node, path, follow)
     }
@@ -119,6 +124,8 @@ impl MemDir {
         let r = self.resolve(&ns, path, follow)?;
         match &r.node {
             Some(_) if opts.oflags.contains(OFlags::EXCLUSIVE) => Err(Error::exist()),
+            // Linux: O_CREAT on an existing directory is EISDIR.
+            Some(n) if n.is_dir() => Err(Error::isdir()),
             Some(n) => Ok(n.clone()),
             None => self.create(&mut ns, &r, Kind::File(RwLock::new(Data::default())), 0),
         }
@@ -137,7 +144,8 @@ impl WasiDir for MemDir {
     /// neither read nor write asked for, the file is opened for reading.
     /// Errors: `ENOENT`, `EEXIST` (`CREATE|EXCLUSIVE`), `ENOTDIR` (`DIRECTORY`
     /// on a non-directory, a trailing slash on a file, a file on the way),
-    /// `EISDIR` (a directory for writing, or `CREATE` with a trailing slash),
+    /// `EISDIR` (a directory for writing, `CREATE` on a directory or with a
+    /// trailing slash),
     /// `ELOOP` (a final symlink without `follow`, or a loop), `EINVAL`
     /// (`DIRECTORY|CREATE`), `EPERM` (escape), `ENAMETOOLONG`, `ENOSPC`.
     fn open_file(&self, path: &str, opts: OpenOptions) -> Result<OpenResult> {

@@ -120,6 +120,7 @@ fn stat_open_and_mkdir_with_trailing_slash() {
     assert_eq!(errno(d.create_dir("lfile")), Errno::Exist);
     assert_eq!(errno(d.create_dir(".")), Errno::Exist);
     assert_eq!(open_errno(&d, "new/", with(read_write(), OFlags::CREATE)), Errno::Isdir);
+    assert_eq!(open_errno(&d, "dir", with(read(), OFlags::CREATE)), Errno::Isdir);
 }
 
 #[test]

@@ -236,7 +236,9 @@ impl WasiCtxBuilder {
     /// (a copy) and keep a clone to inspect or snapshot what the guest did.
     /// When the context is built, the tree's clock becomes the context's
     /// realtime clock, so the times it records follow
-    /// [`deterministic`](Self::deterministic) runs too.
+    /// [`deterministic`](Self::deterministic) runs too (times recorded
+    /// before, when the tree was made, came from its own
+    /// [`Config::clock`](wasi_common_compat_memfs::Config::clock)).
     pub fn preopened_memfs(mut self, tree: wasi_common_compat_memfs::MemFs, guest: impl Into<String>) -> Self {
         self.inner = self.inner.preopened_dir(Box::new(tree.root()), guest);
         self.memfs.push(tree);

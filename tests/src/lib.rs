@@ -386,6 +386,10 @@ pub struct Run {
     timeout: Duration,
     threads: Option<ThreadsOptions>,
     error: Option<wasmtime::Error>,
+    /// memfs trees to preopen after the host directories.
+    memfs_preopens: Vec<(MemFs, String)>,
+    /// `WasiCtxBuilder::deterministic(seed)`, if set.
+    deterministic: Option<u64>,
     /// Directory objects to preopen after the host directories.
     objects: Vec<(Box<dyn wasi_common_compat::WasiDir>, String)>,
     /// On [`Backend::Memfs`]: each preopen's tree and the host directory it
@@ -409,6 +413,8 @@ impl Run {
             timeout: Duration::from_secs(30),
             threads: None,
             error: None,
+            memfs_preopens: Vec::new(),
+            deterministic: None,
             objects: Vec::new(),
             trees: Vec::new(),
         }
@@ -491,6 +497,20 @@ impl Run {
     /// sandbox, if any, comes first).
     pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
         self.dirs.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Preopens the root of a memfs tree as `guest` (after the host
+    /// directories), on any backend; keep a clone of `tree` to inspect it.
+    pub fn preopen_memfs(mut self, tree: MemFs, guest: impl Into<String>) -> Run {
+        self.memfs_preopens.push((tree, guest.into()));
+        self
+    }
+
+    /// Runs with `WasiCtxBuilder::deterministic(seed)`: virtual clocks and
+    /// seeded randomness.
+    pub fn deterministic(mut self, seed: u64) -> Run {
+        self.deterministic = Some(seed);
         self
     }
 
@@ -604,6 +624,12 @@ impl Run {
             b = b
                 .preopened_dir(&host, guest)
                 .with_context(|| format!("cannot preopen {}", host.display()))?;
+        }
+        for (tree, guest) in self.memfs_preopens.drain(..) {
+            b = b.preopened_memfs(tree, guest);
+        }
+        if let Some(seed) = self.deterministic {
+            b = b.deterministic(seed);
         }
         for (dir, guest) in self.objects.drain(..) {
             b = b.preopened_virtual_dir(dir, guest);

@@ -11,6 +11,7 @@ mod args_environ;
 mod clock;
 mod custom_dir;
 mod fd;
+mod memfs;
 mod memory;
 mod path;
 mod poll;
