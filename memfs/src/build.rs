@@ -51,7 +51,10 @@ impl<'a> Builder<'a> {
             };
         }
         if let (Some(m), true) = (meta, !comps.is_empty()) {
-            *crate::node::lock(&cur.meta) = Meta { nlink: cur.meta().nlink, ..m };
+            *crate::node::lock(&cur.meta) = Meta {
+                nlink: cur.meta().nlink,
+                ..m
+            };
         }
         Ok(cur)
     }

@@ -123,7 +123,7 @@ impl Data {
         if size < self.size {
             let keep = size.div_ceil(PAGE);
             let freed = self.pages.split_off(&keep);
-            if size % PAGE != 0
+            if !size.is_multiple_of(PAGE)
                 && let Some(p) = self.pages.get_mut(&(size / PAGE))
             {
                 p[(size % PAGE) as usize..].fill(0);

@@ -237,8 +237,7 @@ impl WasiDir for MemDir {
         if target.is_empty() {
             return Err(Error::noent());
         }
-        self.create(&mut ns, &r, Kind::Symlink(target.to_owned()), 0)
-            .map(drop)
+        self.create(&mut ns, &r, Kind::Symlink(target.to_owned()), 0).map(drop)
     }
 
     /// `unlinkat(AT_REMOVEDIR)`; trailing slashes are allowed.
@@ -308,7 +307,10 @@ impl WasiDir for MemDir {
     fn get_path_filestat(&self, path: &str, follow: bool) -> Result<Filestat> {
         let slash = has_trailing_slash(path);
         let ns = read(&self.fs.ns);
-        let node = self.resolve(&ns, path, follow || slash)?.node.ok_or_else(Error::noent)?;
+        let node = self
+            .resolve(&ns, path, follow || slash)?
+            .node
+            .ok_or_else(Error::noent)?;
         if slash && !node.is_dir() {
             return Err(Error::notdir());
         }
@@ -370,7 +372,10 @@ impl WasiDir for MemDir {
     ) -> Result<()> {
         let slash = has_trailing_slash(path);
         let ns = read(&self.fs.ns);
-        let node = self.resolve(&ns, path, follow || slash)?.node.ok_or_else(Error::noent)?;
+        let node = self
+            .resolve(&ns, path, follow || slash)?
+            .node
+            .ok_or_else(Error::noent)?;
         if slash && !node.is_dir() {
             return Err(Error::notdir());
         }

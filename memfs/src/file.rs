@@ -186,7 +186,9 @@ impl WasiFile for MemFile {
             return Err(Error::errno(wasi_common_compat::Errno::Fbig));
         }
         let mut data = write(self.data()?);
-        self.node.budget().charge_bytes(data.pages_missing(offset, len) * PAGE)?;
+        self.node
+            .budget()
+            .charge_bytes(data.pages_missing(offset, len) * PAGE)?;
         let grows = offset + len > data.size();
         data.allocate(offset, len);
         drop(data);

@@ -57,7 +57,6 @@
 //! implement keeps the trait's default (`ENOTSUP`):
 //!
 #![doc = concat!("```\n", include_str!("../doc/map_dir.rs"), include_str!("../doc/map_dir_usage.rs"), "```")]
-
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]

@@ -148,5 +148,9 @@ fn dot(dir: Arc<Node>, last: Last) -> Resolved {
 /// The components of `path`, last first (empty ones, from repeated or
 /// trailing slashes, dropped).
 fn components(path: &str) -> Vec<String> {
-    path.split('/').filter(|c| !c.is_empty()).rev().map(str::to_owned).collect()
+    path.split('/')
+        .filter(|c| !c.is_empty())
+        .rev()
+        .map(str::to_owned)
+        .collect()
 }

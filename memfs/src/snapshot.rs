@@ -61,11 +61,23 @@ pub(crate) fn take(fs: &Fs) -> Snapshot {
                 Kind::Dir => todo.push(child.ino),
                 Kind::File(data) => {
                     let kind = SnapKind::File(read(data).clone());
-                    nodes.insert(child.ino, SnapNode { meta: child.meta(), kind });
+                    nodes.insert(
+                        child.ino,
+                        SnapNode {
+                            meta: child.meta(),
+                            kind,
+                        },
+                    );
                 }
                 Kind::Symlink(t) => {
                     let kind = SnapKind::Symlink(t.clone());
-                    nodes.insert(child.ino, SnapNode { meta: child.meta(), kind });
+                    nodes.insert(
+                        child.ino,
+                        SnapNode {
+                            meta: child.meta(),
+                            kind,
+                        },
+                    );
                 }
             }
         }
@@ -192,7 +204,9 @@ impl Snapshot {
                 let mut table = BTreeMap::new();
                 for (name, child) in entries {
                     budget.charge_bytes(name.len() as u64)?;
-                    let c = made.get(child).ok_or_else(|| Error::io().context("snapshot: missing node"))?;
+                    let c = made
+                        .get(child)
+                        .ok_or_else(|| Error::io().context("snapshot: missing node"))?;
                     table.insert(name.clone(), c.clone());
                     if let Some(SnapNode {
                         kind: SnapKind::Dir(_), ..
@@ -205,7 +219,9 @@ impl Snapshot {
                         });
                     }
                 }
-                let node = made.get(&ino).ok_or_else(|| Error::io().context("snapshot: missing dir"))?;
+                let node = made
+                    .get(&ino)
+                    .ok_or_else(|| Error::io().context("snapshot: missing dir"))?;
                 let d = ns.dirs.entry(ino).or_insert_with(|| DirData {
                     node: node.clone(),
                     parent: ino,

@@ -64,7 +64,12 @@ pub(crate) fn check_name(name: &str) -> Result<()> {
 
 impl Fs {
     /// An empty tree (a root directory, inode `root_ino`).
-    pub(crate) fn new(budget: Arc<Budget>, clock: Arc<dyn WasiSystemClock>, root_ino: Ino, root_meta: Option<Meta>) -> Fs {
+    pub(crate) fn new(
+        budget: Arc<Budget>,
+        clock: Arc<dyn WasiSystemClock>,
+        root_ino: Ino,
+        root_meta: Option<Meta>,
+    ) -> Fs {
         let now = time_of(&*clock);
         let root = Node::root(&budget, root_ino, root_meta.unwrap_or(Meta::new(2, now)));
         let mut dirs = HashMap::new();
@@ -167,7 +172,13 @@ impl Ns {
     /// Removes entry `name` of `parent` and returns its node. A directory
     /// entry takes its (empty) entry table along unless `keep_dir` (a
     /// rename moves it). Updates link counts and times.
-    pub(crate) fn remove_entry(&mut self, parent: Ino, name: &str, keep_dir: bool, now: SystemTime) -> Option<Arc<Node>> {
+    pub(crate) fn remove_entry(
+        &mut self,
+        parent: Ino,
+        name: &str,
+        keep_dir: bool,
+        now: SystemTime,
+    ) -> Option<Arc<Node>> {
         let p = self.dirs.get_mut(&parent)?;
         let node = p.entries.remove(name)?;
         node.budget().release_bytes(name.len() as u64);

@@ -32,14 +32,21 @@ fn cursor_reads_writes_and_positioned_io() {
     assert_eq!(f.read_vectored_at(&mut [IoSliceMut::new(&mut c)], 1).expect("pread"), 4);
     assert_eq!(&c, b"ello");
     f.write_vectored_at(&[IoSlice::new(b"J")], 0).expect("pwrite");
-    assert_eq!(f.seek(SeekFrom::Current(0)).expect("tell"), 8, "positioned I/O keeps the cursor");
+    assert_eq!(
+        f.seek(SeekFrom::Current(0)).expect("tell"),
+        8,
+        "positioned I/O keeps the cursor"
+    );
     assert_eq!(read_some(&*f), b"orld");
     assert_eq!(read_some(&*f), b"", "end of file");
     assert_eq!(fs.read_file("f").expect("read"), b"Jello, world");
     assert_eq!(f.seek(SeekFrom::End(-5)).expect("seek"), 7);
     assert_eq!(errno(f.seek(SeekFrom::Current(-100))), Errno::Inval);
     assert_eq!(errno(f.seek(SeekFrom::End(i64::MAX))), Errno::Inval);
-    assert_eq!(errno(f.read_vectored_at(&mut [IoSliceMut::new(&mut c)], u64::MAX)), Errno::Inval);
+    assert_eq!(
+        errno(f.read_vectored_at(&mut [IoSliceMut::new(&mut c)], u64::MAX)),
+        Errno::Inval
+    );
 }
 
 #[test]
@@ -47,18 +54,23 @@ fn sparse_writes_past_the_end_leave_zeros_that_cost_nothing() {
     let fs = MemFs::new();
     let f = create(&fs.root(), "sparse");
     let before = fs.usage().bytes;
-    f.write_vectored_at(&[IoSlice::new(b"!")], 1 << 40).expect("pwrite at 1 TiB");
+    f.write_vectored_at(&[IoSlice::new(b"!")], 1 << 40)
+        .expect("pwrite at 1 TiB");
     assert_eq!(f.get_filestat().expect("fstat").size, (1 << 40) + 1);
     assert_eq!(fs.usage().bytes - before, PAGE, "one page for one byte");
     let mut buf = [0xffu8; 8];
-    f.read_vectored_at(&mut [IoSliceMut::new(&mut buf)], (1 << 40) - 7).expect("pread");
+    f.read_vectored_at(&mut [IoSliceMut::new(&mut buf)], (1 << 40) - 7)
+        .expect("pread");
     assert_eq!(&buf, b"\0\0\0\0\0\0\0!");
     f.seek(SeekFrom::Start(3)).expect("seek");
     write_all(&*f, b"abc");
     let mut head = [0xffu8; 7];
     f.read_vectored_at(&mut [IoSliceMut::new(&mut head)], 0).expect("pread");
     assert_eq!(&head, b"\0\0\0abc\0");
-    assert_eq!(errno(f.write_vectored_at(&[IoSlice::new(b"x")], i64::MAX as u64)), Errno::Fbig);
+    assert_eq!(
+        errno(f.write_vectored_at(&[IoSlice::new(b"x")], i64::MAX as u64)),
+        Errno::Fbig
+    );
 }
 
 #[test]
@@ -71,7 +83,8 @@ fn append_mode_writes_at_the_end() {
     };
     let f = open_file(&fs.root(), "log", o);
     write_all(&*f, b"de");
-    f.write_vectored_at(&[IoSlice::new(b"f")], 0).expect("pwrite appends too");
+    f.write_vectored_at(&[IoSlice::new(b"f")], 0)
+        .expect("pwrite appends too");
     f.set_fdflags(FdFlags::empty()).expect("append off");
     f.seek(SeekFrom::Start(0)).expect("seek");
     write_all(&*f, b"X");
@@ -88,7 +101,11 @@ fn truncate_and_allocate() {
     assert_eq!(used - fs.usage().bytes, 2 * PAGE, "pages past the end are freed");
     f.set_filestat_size(10).expect("grow");
     assert_eq!(fs.read_file("t").expect("read"), b"\x07\x07\x07\x07\0\0\0\0\0\0");
-    assert_eq!(f.seek(SeekFrom::Current(0)).expect("tell"), 3 * PAGE, "the cursor stays");
+    assert_eq!(
+        f.seek(SeekFrom::Current(0)).expect("tell"),
+        3 * PAGE,
+        "the cursor stays"
+    );
     assert_eq!(errno(f.set_filestat_size(1 << 63)), Errno::Inval);
     f.allocate(0, 100).expect("allocate");
     assert_eq!(f.get_filestat().expect("fstat").size, 100);
@@ -139,7 +156,11 @@ fn times_come_from_the_tree_clock() {
     let t1 = t0 + Duration::from_nanos(5);
     write_all(&*f, b"x");
     let st = f.get_filestat().expect("fstat");
-    assert_eq!((st.atim, st.mtim, st.ctim), (Some(t0), Some(t1), Some(t1)), "a write moves mtime");
+    assert_eq!(
+        (st.atim, st.mtim, st.ctim),
+        (Some(t0), Some(t1), Some(t1)),
+        "a write moves mtime"
+    );
     read_some(&*f);
     assert_eq!(f.get_filestat().expect("fstat").atim, Some(t0), "reads leave atime");
     let given = UNIX_EPOCH + Duration::new(1_600_000_000, 987_654_321);
@@ -147,7 +168,8 @@ fn times_come_from_the_tree_clock() {
         .expect("times");
     let st = f.get_filestat().expect("fstat");
     assert_eq!((st.atim, st.mtim), (Some(given), Some(t1)));
-    f.set_times(None, Some(SystemTimeSpec::Absolute(given))).expect("mtime only");
+    f.set_times(None, Some(SystemTimeSpec::Absolute(given)))
+        .expect("mtime only");
     assert_eq!(f.get_filestat().expect("fstat").atim, Some(given));
 }
 

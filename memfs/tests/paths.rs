@@ -108,14 +108,23 @@ fn stat_open_and_mkdir_with_trailing_slash() {
     let (_fs, d) = fixture();
     assert_eq!(errno(d.get_path_filestat("file/", false)), Errno::Notdir);
     assert_eq!(errno(d.get_path_filestat("file/", true)), Errno::Notdir);
-    assert_eq!(d.get_path_filestat("dir/", false).expect("stat").filetype, FileType::Directory);
-    assert_eq!(d.get_path_filestat("ldir/", false).expect("stat").filetype, FileType::Directory);
+    assert_eq!(
+        d.get_path_filestat("dir/", false).expect("stat").filetype,
+        FileType::Directory
+    );
+    assert_eq!(
+        d.get_path_filestat("ldir/", false).expect("stat").filetype,
+        FileType::Directory
+    );
     assert_eq!(open_errno(&d, "file/", read()), Errno::Notdir);
     assert_eq!(open_errno(&d, "file///", read()), Errno::Notdir);
     open_dir(&d, "dir/", read());
     open_dir(&d, "dir///", read());
     d.create_dir("made/").expect("mkdir made/");
-    assert_eq!(d.get_path_filestat("made", false).expect("stat").filetype, FileType::Directory);
+    assert_eq!(
+        d.get_path_filestat("made", false).expect("stat").filetype,
+        FileType::Directory
+    );
     assert_eq!(errno(d.create_dir("file/")), Errno::Exist);
     assert_eq!(errno(d.create_dir("lfile")), Errno::Exist);
     assert_eq!(errno(d.create_dir(".")), Errno::Exist);
@@ -195,7 +204,10 @@ fn open_flags() {
     assert_eq!(errno(f.allocate(0, 1)), Errno::Badf);
     assert_eq!(read_some(&*f), b"abc");
     let long = "n".repeat(256);
-    assert_eq!(open_errno(&d, &long, with(read_write(), OFlags::CREATE)), Errno::Nametoolong);
+    assert_eq!(
+        open_errno(&d, &long, with(read_write(), OFlags::CREATE)),
+        Errno::Nametoolong
+    );
 }
 
 #[test]
@@ -213,7 +225,10 @@ fn open_sync_and_append_flags_are_reported() {
         ..read_write()
     };
     let f = open_file(&d, "file", o);
-    assert_eq!(f.get_fdflags().expect("fdflags"), FdFlags::DSYNC | FdFlags::RSYNC | FdFlags::SYNC);
+    assert_eq!(
+        f.get_fdflags().expect("fdflags"),
+        FdFlags::DSYNC | FdFlags::RSYNC | FdFlags::SYNC
+    );
     assert_eq!(errno(f.set_fdflags(FdFlags::empty())), Errno::Notsup);
     f.set_fdflags(FdFlags::SYNC | FdFlags::APPEND).expect("append on");
     assert!(f.get_fdflags().expect("fdflags").contains(FdFlags::APPEND));
@@ -265,7 +280,10 @@ fn inodes_are_stable_and_never_reused() {
     assert!(b > a, "a new file gets a new inode ({b} after {a})");
     let root = d.get_filestat().expect("fstat");
     assert_eq!(root.inode, 1);
-    assert_eq!(d.get_path_filestat("again", false).expect("stat").device_id, root.device_id);
+    assert_eq!(
+        d.get_path_filestat("again", false).expect("stat").device_id,
+        root.device_id
+    );
 }
 
 #[test]
@@ -282,7 +300,8 @@ fn path_times_follow_or_not() {
         .expect("lutimens");
     assert_eq!(d.get_path_filestat("lfile", false).expect("lstat").atim, Some(t2));
     assert_eq!(d.get_path_filestat("file", false).expect("stat").mtim, Some(t));
-    d.set_own_times(None, Some(SystemTimeSpec::Absolute(t))).expect("own times");
+    d.set_own_times(None, Some(SystemTimeSpec::Absolute(t)))
+        .expect("own times");
     assert_eq!(d.get_filestat().expect("fstat").mtim, Some(t));
     assert_eq!(errno(d.set_times("missing", None, None, true)), Errno::Noent);
 }

@@ -72,7 +72,9 @@ fn host_memory_stays_bounded_past_the_budget() {
         }
     }
     for i in 0..2000 {
-        let _ = fs.root().open_file(&format!("n{i}"), with(read_write(), OFlags::CREATE));
+        let _ = fs
+            .root()
+            .open_file(&format!("n{i}"), with(read_write(), OFlags::CREATE));
     }
     assert!(nospc >= 1000, "{nospc} writes refused");
     assert!(fs.usage().bytes <= 8 << 20);
@@ -118,7 +120,10 @@ fn snapshot_and_restore_round_trip() {
     let new_ino = r.get_path_filestat("new", false).expect("stat").inode;
     assert!(new_ino > r.get_path_filestat("sparse", false).expect("stat").inode);
     // A budget too small for the snapshot refuses it.
-    assert_eq!(snap.restore(Config::new().max_bytes(PAGE)).unwrap_err().as_errno(), Some(Errno::Nospc));
+    assert_eq!(
+        snap.restore(Config::new().max_bytes(PAGE)).unwrap_err().as_errno(),
+        Some(Errno::Nospc)
+    );
 }
 
 /// What a tree restored from `snap` should charge: file pages, entry
@@ -138,10 +143,20 @@ fn from_map_makes_parents() {
     assert_eq!(fs.read_file("a/b/c.txt").expect("read"), b"abc");
     assert_eq!(fs.read_file("top").expect("read"), b"t");
     assert_eq!(fs.read_file("a/x").expect("read"), b"x");
-    assert_eq!(MemFs::from_map(Config::new(), [("../x", "")]).unwrap_err().as_errno(), Some(Errno::Perm));
-    assert_eq!(MemFs::from_map(Config::new(), [("a", ""), ("a/b", "")]).unwrap_err().as_errno(), Some(Errno::Notdir));
     assert_eq!(
-        MemFs::from_map(Config::new().max_bytes(10), [("a", vec![0u8; 100])]).unwrap_err().as_errno(),
+        MemFs::from_map(Config::new(), [("../x", "")]).unwrap_err().as_errno(),
+        Some(Errno::Perm)
+    );
+    assert_eq!(
+        MemFs::from_map(Config::new(), [("a", ""), ("a/b", "")])
+            .unwrap_err()
+            .as_errno(),
+        Some(Errno::Notdir)
+    );
+    assert_eq!(
+        MemFs::from_map(Config::new().max_bytes(10), [("a", vec![0u8; 100])])
+            .unwrap_err()
+            .as_errno(),
         Some(Errno::Nospc)
     );
 }
@@ -175,11 +190,18 @@ fn host_directories_copy_in_and_write_out() {
     assert_eq!(std::fs::read(o.join("d/new")).expect("read"), b"new");
     assert_eq!(std::fs::read(o.join("d/e/f")).expect("read"), b"deep");
     assert!(!o.join("h").exists());
-    assert_eq!(std::fs::read_link(o.join("s")).expect("readlink").to_str(), Some("d/e/f"));
-    let mtime = std::fs::metadata(o.join("d/e/f")).and_then(|m| m.modified()).expect("mtime");
+    assert_eq!(
+        std::fs::read_link(o.join("s")).expect("readlink").to_str(),
+        Some("d/e/f")
+    );
+    let mtime = std::fs::metadata(o.join("d/e/f"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
     assert_eq!(mtime, t);
     assert_eq!(
-        MemFs::from_host_dir(Config::new(), p.join("missing")).unwrap_err().as_errno(),
+        MemFs::from_host_dir(Config::new(), p.join("missing"))
+            .unwrap_err()
+            .as_errno(),
         Some(Errno::Noent)
     );
 }
@@ -215,11 +237,16 @@ fn tar_streams_become_trees() {
         Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_234_567_890))
     );
     assert_eq!(
-        MemFs::from_tar(Config::new().max_bytes(4), bytes.as_slice()).unwrap_err().as_errno(),
+        MemFs::from_tar(Config::new().max_bytes(4), bytes.as_slice())
+            .unwrap_err()
+            .as_errno(),
         Some(Errno::Nospc)
     );
     assert_eq!(
-        MemFs::from_tar(Config::new(), &b"not a tar stream at all"[..]).map(|_| ()).unwrap_err().as_errno(),
+        MemFs::from_tar(Config::new(), &b"not a tar stream at all"[..])
+            .map(|_| ())
+            .unwrap_err()
+            .as_errno(),
         Some(Errno::Io)
     );
 }

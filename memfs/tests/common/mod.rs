@@ -28,10 +28,7 @@ pub fn read() -> OpenOptions {
 }
 
 pub fn read_write() -> OpenOptions {
-    OpenOptions {
-        write: true,
-        ..read()
-    }
+    OpenOptions { write: true, ..read() }
 }
 
 pub fn with(o: OpenOptions, oflags: OFlags) -> OpenOptions {
@@ -68,7 +65,10 @@ pub fn open_dir(d: &dyn WasiDir, path: &str, o: OpenOptions) -> Box<dyn WasiDir>
 }
 
 pub fn write_all(f: &dyn WasiFile, bytes: &[u8]) {
-    assert_eq!(f.write_vectored(&[IoSlice::new(bytes)]).expect("write"), bytes.len() as u64);
+    assert_eq!(
+        f.write_vectored(&[IoSlice::new(bytes)]).expect("write"),
+        bytes.len() as u64
+    );
 }
 
 pub fn read_some(f: &dyn WasiFile) -> Vec<u8> {

@@ -43,5 +43,7 @@ per_backend!(a_map_dir_serves_a_guest, |backend| {
         .preopen_dir_object(Box::new(dir), "/data")
         .exec()
         .unwrap();
-    out.assert_exit(EROFS).assert_stdout("hello from a map").assert_stderr("");
+    out.assert_exit(EROFS)
+        .assert_stdout("hello from a map")
+        .assert_stderr("");
 });
