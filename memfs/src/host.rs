@@ -35,10 +35,6 @@ pub(crate) fn copy_in(fs: &Fs, root: &Path) -> Result<()> {
         return Err(wasi_common_compat::Error::notdir());
     }
     let b = Builder::new(fs);
-    {
-        let m = meta_from_host(&md);
-        *crate::node::lock(&fs.root.meta) = crate::node::Meta { nlink: 2, ..m };
-    }
     let mut links: HashMap<(u64, u64), Arc<Node>> = HashMap::new();
     let mut dir_times = Vec::new();
     let mut todo: Vec<(PathBuf, String)> = vec![(root.to_path_buf(), String::new())];
@@ -77,6 +73,7 @@ pub(crate) fn copy_in(fs: &Fs, root: &Path) -> Result<()> {
         }
     }
     // Adding entries changed the directories' times; put the host's back.
+    dir_times.push((String::new(), meta_from_host(&md)));
     for (path, meta) in dir_times {
         let node = b.lookup(&path)?;
         let mut m = crate::node::lock(&node.meta);

@@ -174,8 +174,16 @@ fn host_directories_copy_in_and_write_out() {
     std::fs::File::open(p.join("d/e/f"))
         .and_then(|f| f.set_modified(t))
         .expect("set mtime");
+    std::fs::File::open(p)
+        .and_then(|f| f.set_modified(t))
+        .expect("set the directory's mtime");
     let fs = MemFs::from_host_dir(Config::new(), p).expect("copy in");
     let r = fs.root();
+    assert_eq!(
+        r.get_filestat().expect("fstat").mtim,
+        Some(t),
+        "the root keeps the host's times"
+    );
     assert_eq!(fs.read_file("d/e/f").expect("read"), b"deep");
     assert_eq!(r.get_path_filestat("h", false).expect("stat").nlink, 2);
     assert_eq!(r.read_link("s").expect("readlink").to_str(), Some("d/e/f"));
