@@ -116,11 +116,13 @@ impl MemDir {
             let ns = read(&self.fs.ns);
             return self.resolve(&ns, path, follow)?.node.ok_or_else(Error::noent);
         }
+        let mut ns = write(&self.fs.ns);
         if slash {
-            // Linux: O_CREAT with a trailing slash is EISDIR, whatever exists.
+            // Linux: O_CREAT with a trailing slash is EISDIR, whatever
+            // exists, once the directories leading to it resolve.
+            self.resolve(&ns, path, false)?;
             return Err(Error::isdir());
         }
-        let mut ns = write(&self.fs.ns);
         let r = self.resolve(&ns, path, follow)?;
         match &r.node {
             Some(_) if opts.oflags.contains(OFlags::EXCLUSIVE) => Err(Error::exist()),
@@ -158,7 +160,13 @@ impl WasiDir for MemDir {
             Kind::Dir if opts.write => Err(Error::isdir()),
             Kind::Dir => Ok(self.dir_result(node)),
             Kind::File(_) if has_trailing_slash(path) => Err(Error::notdir()),
-            Kind::File(_) => {
+            Kind::File(data) => {
+                if opts.oflags.contains(OFlags::TRUNCATE) {
+                    // As `O_TRUNC` does, whatever the access mode.
+                    let freed = write(data).set_size(0);
+                    node.budget().release_bytes(freed);
+                    crate::node::lock(&node.meta).touch(self.fs.now());
+                }
                 let file = MemFile::new(
                     self.fs.clone(),
                     node,
@@ -166,9 +174,6 @@ impl WasiDir for MemDir {
                     opts.write,
                     opts.fdflags,
                 );
-                if opts.oflags.contains(OFlags::TRUNCATE) {
-                    wasi_common_compat::WasiFile::set_filestat_size(&file, 0)?;
-                }
                 Ok(OpenResult::File(Box::new(file)))
             }
         }
@@ -241,15 +246,15 @@ impl WasiDir for MemDir {
     }
 
     /// `unlinkat(AT_REMOVEDIR)`; trailing slashes are allowed.
-    /// Errors: `ENOTEMPTY` (entries left, or a path ending in `..`),
-    /// `ENOTDIR` (a file or a symlink), `ENOENT`, `EINVAL` (a path ending in
-    /// `.`), `EPERM` (escape).
+    /// Errors: `ENOTEMPTY` (entries left), `ENOTDIR` (a file or a
+    /// symlink), `ENOENT`, `EINVAL` (a path ending in `.` or `..`), `EPERM`
+    /// (escape).
     fn remove_dir(&self, path: &str) -> Result<()> {
         let mut ns = write(&self.fs.ns);
         let r = self.resolve(&ns, strip_trailing_slashes(path), false)?;
         let name = match &r.last {
-            Last::Dot => return Err(Error::inval()),
-            Last::DotDot => return Err(Error::notempty()),
+            // Linux says ENOTEMPTY for "..", the sync backend EINVAL for both.
+            Last::Dot | Last::DotDot => return Err(Error::inval()),
             Last::Name(n) => n.clone(),
         };
         let node = r.node.ok_or_else(Error::noent)?;
@@ -270,14 +275,22 @@ impl WasiDir for MemDir {
     /// slash on a non-directory), `ENOENT`, `EPERM` (escape).
     fn unlink_file(&self, path: &str) -> Result<()> {
         let mut ns = write(&self.fs.ns);
+        if has_trailing_slash(path) {
+            // As the sync backend answers (cap-std resolves "name/" through
+            // a final symlink): a directory is EISDIR, anything else
+            // ENOTDIR, and a broken or looping link its lookup's error.
+            let r = self.resolve(&ns, path, true)?;
+            return Err(match r.node {
+                None => Error::noent(),
+                Some(n) if n.is_dir() => Error::isdir(),
+                Some(_) => Error::notdir(),
+            });
+        }
         let r = self.resolve(&ns, path, false)?;
         let name = r.name_or(Error::isdir)?.to_owned();
         let node = r.node.ok_or_else(Error::noent)?;
         if node.is_dir() {
             return Err(Error::isdir());
-        }
-        if has_trailing_slash(path) {
-            return Err(Error::notdir());
         }
         let now = self.fs.now();
         ns.remove_entry(r.parent.ino, &name, false, now);
@@ -342,10 +355,9 @@ impl WasiDir for MemDir {
         let mut ns = write(&self.fs.ns);
         let src = self.resolve(&ns, path, false)?;
         let node = src.node.ok_or_else(Error::noent)?;
-        if node.is_dir() {
-            return Err(Error::perm());
-        }
-        if has_trailing_slash(path) {
+        // Linux's order: the old name's lookup, the new name's, then the
+        // kind of what is linked.
+        if has_trailing_slash(path) && !node.is_dir() {
             return Err(Error::notdir());
         }
         if has_trailing_slash(target_path) {
@@ -356,6 +368,9 @@ impl WasiDir for MemDir {
             return Err(Error::exist());
         }
         let name = r.name_or(Error::exist)?;
+        if node.is_dir() {
+            return Err(Error::perm());
+        }
         let now = self.fs.now();
         ns.add_entry(r.parent.ino, name, node, now)
     }

@@ -11,22 +11,26 @@ fn busy() -> Error {
     Error::errno(Errno::Busy)
 }
 
-/// `renameat(from, to)` with the namespace locked. The checks come in
-/// Linux's order: both lookups, `EBUSY` for `.`/`..`, the trailing-slash
-/// rule, `EINVAL` (into itself), then the kinds of source and destination.
+/// `renameat(from, to)` with the namespace locked. The checks come in the
+/// sync backend's order: the source's lookup (and, with a trailing slash,
+/// that it is a directory), the destination's, `EBUSY` for `.`/`..`,
+/// `ENOENT`, `EINVAL` (into itself), then the kinds of both.
 pub(crate) fn rename(fs: &Fs, ns: &mut Ns, from: (&MemDir, &str), to: (&MemDir, &str)) -> Result<()> {
     let src = resolve(ns, &from.0.node, from.1, false)?;
-    let node = src.node.clone().ok_or_else(Error::noent)?;
-    let Last::Name(src_name) = &src.last else {
-        return Err(busy());
-    };
-    if (has_trailing_slash(from.1) || has_trailing_slash(to.1)) && !node.is_dir() {
-        return Err(Error::notdir());
+    if has_trailing_slash(from.1) || has_trailing_slash(to.1) {
+        // A trailing slash anywhere: the source must exist and be a
+        // directory (the sync backend checks this before anything else).
+        match &src.node {
+            None => return Err(Error::noent()),
+            Some(n) if !n.is_dir() => return Err(Error::notdir()),
+            Some(_) => {}
+        }
     }
     let dst = resolve(ns, &to.0.node, to.1, false)?;
-    let Last::Name(dst_name) = &dst.last else {
+    let (Last::Name(src_name), Last::Name(dst_name)) = (&src.last, &dst.last) else {
         return Err(busy());
     };
+    let node = src.node.clone().ok_or_else(Error::noent)?;
     check_name(dst_name)?;
     if node.is_dir() && ns.is_within(dst.parent.ino, node.ino) {
         return Err(Error::inval().context("a directory cannot move below itself"));

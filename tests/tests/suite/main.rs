@@ -12,6 +12,7 @@ mod clock;
 mod custom_dir;
 mod fd;
 mod memfs;
+mod memfs_diff;
 mod memory;
 mod path;
 mod poll;
