@@ -117,15 +117,21 @@ impl MemDir {
             return self.resolve(&ns, path, follow)?.node.ok_or_else(Error::noent);
         }
         let mut ns = write(&self.fs.ns);
-        if slash {
-            // Linux: O_CREAT with a trailing slash is EISDIR, whatever
-            // exists, once the directories leading to it resolve.
-            self.resolve(&ns, path, false)?;
+        let unfollowed = self.resolve(&ns, path, false)?;
+        if slash && matches!(unfollowed.last, Last::Name(_)) {
+            // Linux: O_CREAT with a trailing slash on a name is EISDIR,
+            // whatever exists, once the directories leading to it resolve.
             return Err(Error::isdir());
         }
-        let r = self.resolve(&ns, path, follow)?;
+        // O_EXCL never follows a final symlink: any name there is EEXIST.
+        let exclusive = opts.oflags.contains(OFlags::EXCLUSIVE);
+        let r = if follow && !exclusive {
+            self.resolve(&ns, path, true)?
+        } else {
+            unfollowed
+        };
         match &r.node {
-            Some(_) if opts.oflags.contains(OFlags::EXCLUSIVE) => Err(Error::exist()),
+            Some(_) if exclusive => Err(Error::exist()),
             // Linux: O_CREAT on an existing directory is EISDIR.
             Some(n) if n.is_dir() => Err(Error::isdir()),
             Some(n) => Ok(n.clone()),
@@ -157,7 +163,7 @@ impl WasiDir for MemDir {
         let node = self.open_node(path, &opts)?;
         match &node.kind {
             Kind::Symlink(_) => Err(Error::loop_()),
-            Kind::Dir if opts.write => Err(Error::isdir()),
+            Kind::Dir if opts.write || opts.oflags.contains(OFlags::TRUNCATE) => Err(Error::isdir()),
             Kind::Dir => Ok(self.dir_result(node)),
             Kind::File(_) if has_trailing_slash(path) => Err(Error::notdir()),
             Kind::File(data) => {
@@ -301,9 +307,11 @@ impl WasiDir for MemDir {
     /// Errors: `EINVAL` (not a symlink), `ENOENT`, `ENOTDIR`, `EPERM` (escape).
     fn read_link(&self, path: &str) -> Result<PathBuf> {
         let ns = read(&self.fs.ns);
-        let r = self.resolve(&ns, path, has_trailing_slash(path))?;
+        let slash = has_trailing_slash(path);
+        let r = self.resolve(&ns, path, slash)?;
         match r.node.as_deref().map(|n| &n.kind) {
             None => Err(Error::noent()),
+            Some(Kind::File(_)) if slash => Err(Error::notdir()),
             Some(Kind::Symlink(t)) => Ok(PathBuf::from(t)),
             Some(_) => Err(Error::inval()),
         }
@@ -353,17 +361,26 @@ impl WasiDir for MemDir {
     fn hard_link(&self, path: &str, target_dir: &dyn WasiDir, target_path: &str) -> Result<()> {
         let dest = self.same_tree(target_dir)?;
         let mut ns = write(&self.fs.ns);
-        let src = self.resolve(&ns, path, false)?;
-        let node = src.node.ok_or_else(Error::noent)?;
-        // Linux's order: the old name's lookup, the new name's, then the
-        // kind of what is linked.
-        if has_trailing_slash(path) && !node.is_dir() {
-            return Err(Error::notdir());
+        // The sync backend's order: both lookups (a trailing slash on the
+        // new name: the old one's only), then the old name's existence,
+        // the new name's, and the kind of what is linked.
+        let src = self.resolve(&ns, path, has_trailing_slash(path))?;
+        let check_src = |node: Option<Arc<Node>>| -> Result<Arc<Node>> {
+            let node = node.ok_or_else(Error::noent)?;
+            if has_trailing_slash(path) && !node.is_dir() {
+                return Err(Error::notdir());
+            }
+            Ok(node)
+        };
+        if has_trailing_slash(target_path) || has_trailing_slash(path) {
+            // "name/" is looked up whole (as "name/."), before the new name.
+            check_src(src.node.clone())?;
         }
         if has_trailing_slash(target_path) {
             return Err(dest.slash_name_error(&ns, target_path));
         }
         let r = dest.resolve(&ns, target_path, false)?;
+        let node = check_src(src.node)?;
         if r.node.is_some() {
             return Err(Error::exist());
         }

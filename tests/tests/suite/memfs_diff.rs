@@ -175,6 +175,24 @@ fn mem_tree(fs: &MemFs) -> Vec<(String, String)> {
     out
 }
 
+/// Calls where the sync backend does not give Linux's answer and memfs
+/// does, left out of the comparison:
+/// - a path ending in `/.` whose last name is a symlink, in the calls
+///   where the sync backend looks the path up with cap-std's
+///   `symlink_metadata` (`lstat`, and the trailing-slash checks of
+///   `rename`, `link` and `symlink`): Rust's path parsing drops the final `.`, so the
+///   link itself is reported; Linux follows the link (`ENOENT` if it
+///   dangles, `EPERM` in a sandbox if it leads out).
+fn known_sync_deviation(op: &Op) -> bool {
+    let dot = |p: &String| p.ends_with("/.") || p.ends_with("/./");
+    match op {
+        Op::Stat(p, false) => dot(p),
+        Op::Rename(p, q) | Op::Link(p, q) => dot(p) || dot(q),
+        Op::Symlink(_, p) => dot(p),
+        _ => false,
+    }
+}
+
 #[test]
 fn random_path_operations_give_the_same_answers_on_memfs_and_the_host() {
     for seed in 1..=40u64 {
@@ -186,6 +204,9 @@ fn random_path_operations_give_the_same_answers_on_memfs_and_the_host() {
         let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         for step in 0..300 {
             let op = random_op(&mut r);
+            if known_sync_deviation(&op) {
+                continue;
+            }
             let (a, b) = (apply(&h, &op), apply(&m, &op));
             assert_eq!(a, b, "seed {seed} step {step}: {op:?}\nhost: {:?}", host_tree(host.path()));
         }
