@@ -126,7 +126,7 @@ impl MemDir {
         // O_EXCL never follows a final symlink: any name there is EEXIST.
         let exclusive = opts.oflags.contains(OFlags::EXCLUSIVE);
         let r = if follow && !exclusive {
-            self.resolve(&ns, path, true)?
+            crate::resolve::resolve_for(&ns, &self.node, path, true, true)?
         } else {
             unfollowed
         };

@@ -39,6 +39,11 @@ pub(crate) fn rename(fs: &Fs, ns: &mut Ns, from: (&MemDir, &str), to: (&MemDir, 
         if Arc::ptr_eq(existing, &node) {
             return Ok(());
         }
+        if existing.is_dir() && ns.is_within(src.parent.ino, existing.ino) {
+            // Onto a directory above the source: never empty (Linux's
+            // check comes before the kinds).
+            return Err(Error::notempty());
+        }
         check_replace(ns, &node, existing)?;
     }
     // Charge the new name first, so nothing is removed if it cannot be held.

@@ -64,6 +64,13 @@ pub(crate) fn has_trailing_slash(path: &str) -> bool {
 /// Resolves `path` beneath `base`, following a symlink in the last
 /// component only if `follow`. See the module docs for the errors.
 pub(crate) fn resolve(ns: &Ns, base: &Arc<Node>, path: &str, follow: bool) -> Result<Resolved> {
+    resolve_for(ns, base, path, follow, false)
+}
+
+/// [`resolve`] for `O_CREAT` when `create`: a final symlink whose target
+/// ends in a slash gives `EISDIR` once the target's directories resolve,
+/// as Linux's `open` does (it never creates "name/").
+pub(crate) fn resolve_for(ns: &Ns, base: &Arc<Node>, path: &str, follow: bool, create: bool) -> Result<Resolved> {
     if path.starts_with('/') {
         return Err(escape());
     }
@@ -73,6 +80,7 @@ pub(crate) fn resolve(ns: &Ns, base: &Arc<Node>, path: &str, follow: bool) -> Re
     let mut todo: Vec<String> = components(path);
     let mut chain: Vec<Arc<Node>> = vec![base.clone()];
     let mut links = 0u32;
+    let mut create_slash = false;
     loop {
         let top = chain.last().cloned().unwrap_or_else(|| base.clone());
         let Some(c) = todo.pop() else {
@@ -96,6 +104,7 @@ pub(crate) fn resolve(ns: &Ns, base: &Arc<Node>, path: &str, follow: bool) -> Re
                     return Ok(dot(top, Last::DotDot));
                 }
             }
+            _ if is_last && create_slash => return Err(Error::isdir()),
             name => {
                 let child = ns.dir(top.ino)?.entries.get(name).cloned();
                 let Some(child) = child else {
@@ -119,6 +128,15 @@ pub(crate) fn resolve(ns: &Ns, base: &Arc<Node>, path: &str, follow: bool) -> Re
                         }
                         if target.is_empty() {
                             return Err(Error::noent());
+                        }
+                        if is_last && target.ends_with('/') {
+                            if create {
+                                create_slash = true;
+                            } else {
+                                // A target "name/" must be a directory, as
+                                // the path "name/." would.
+                                todo.push(".".to_owned());
+                            }
                         }
                         todo.extend(components(target));
                     }
