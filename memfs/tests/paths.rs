@@ -305,3 +305,37 @@ fn path_times_follow_or_not() {
     assert_eq!(d.get_filestat().expect("fstat").mtim, Some(t));
     assert_eq!(errno(d.set_times("missing", None, None, true)), Errno::Noent);
 }
+
+#[test]
+fn corners_found_by_the_differential_test() {
+    let (fs, d) = fixture();
+    // rename onto a directory above the source: never empty.
+    fs.write_file("dir/f", b"x").expect("write");
+    assert_eq!(errno(d.rename("dir/f", &d, "dir")), Errno::Notempty);
+    // O_EXCL never follows a final symlink, even a looping one.
+    d.symlink("loop", "loop").expect("symlink");
+    let excl = with(read_write(), OFlags::CREATE | OFlags::EXCLUSIVE);
+    assert_eq!(open_errno(&d, "loop", excl), Errno::Exist);
+    assert_eq!(open_errno(&d, "./", excl), Errno::Exist);
+    assert_eq!(open_errno(&d, "./", with(read_write(), OFlags::CREATE)), Errno::Isdir);
+    // A target ending in a slash must be a directory.
+    d.symlink("file/", "slashed").expect("symlink");
+    assert_eq!(open_errno(&d, "slashed", read()), Errno::Notdir);
+    d.symlink("new/", "to-new").expect("symlink");
+    assert_eq!(
+        open_errno(&d, "to-new", with(read_write(), OFlags::CREATE)),
+        Errno::Isdir
+    );
+    assert!(!exists(&d, "new"));
+    // readlink and rmdir with slashes and dots, as the sync backend answers.
+    assert_eq!(errno(d.read_link("file/")), Errno::Notdir);
+    assert_eq!(errno(d.remove_dir("dir/..")), Errno::Inval);
+    assert_eq!(errno(d.unlink_file("ldir/")), Errno::Isdir);
+    assert_eq!(errno(d.unlink_file("loop/")), Errno::Loop);
+    // O_TRUNC empties a file whatever the access mode.
+    open_file(&d, "dir/f", with(read(), OFlags::TRUNCATE));
+    assert_eq!(d.get_path_filestat("dir/f", false).expect("stat").size, 0);
+    // link checks the new name before refusing a directory.
+    assert_eq!(errno(d.hard_link("dir", &d, "missing/x")), Errno::Noent);
+    assert_eq!(errno(d.hard_link("dir", &d, "file")), Errno::Exist);
+}
