@@ -42,6 +42,8 @@ pub use file::File;
 pub use net::{TcpListener, TcpStream};
 pub use sched::PollSched;
 pub use wasi_common_compat::{Error, Result, WasiCtx};
+/// The in-memory filesystem [`WasiCtxBuilder::preopened_memfs`] serves.
+pub use wasi_common_compat_memfs as memfs;
 
 use rustix::fd::BorrowedFd;
 use std::path::Path;
@@ -98,6 +100,7 @@ pub(crate) fn filestat_from_stat(st: &rustix::fs::Stat) -> Filestat {
 pub struct WasiCtxBuilder {
     inner: wasi_common_compat::WasiCtxBuilder,
     sockets: Vec<Box<dyn WasiFile>>,
+    memfs: Vec<wasi_common_compat_memfs::MemFs>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -112,6 +115,7 @@ impl WasiCtxBuilder {
         WasiCtxBuilder {
             inner: wasi_common_compat::WasiCtxBuilder::new().sched(Box::new(PollSched)),
             sockets: Vec::new(),
+            memfs: Vec::new(),
         }
     }
 
@@ -225,6 +229,22 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Preopens the root of an in-memory tree as `guest` (fds from 3, in
+    /// order with the other preopens). Nothing on the host is touched: build
+    /// the tree with [`MemFs::new`](wasi_common_compat_memfs::MemFs::new)
+    /// (empty) or [`MemFs::from_host_dir`](wasi_common_compat_memfs::MemFs::from_host_dir)
+    /// (a copy) and keep a clone to inspect or snapshot what the guest did.
+    /// When the context is built, the tree's clock becomes the context's
+    /// realtime clock, so the times it records follow
+    /// [`deterministic`](Self::deterministic) runs too (times recorded
+    /// before, when the tree was made, came from its own
+    /// [`Config::clock`](wasi_common_compat_memfs::Config::clock)).
+    pub fn preopened_memfs(mut self, tree: wasi_common_compat_memfs::MemFs, guest: impl Into<String>) -> Self {
+        self.inner = self.inner.preopened_dir(Box::new(tree.root()), guest);
+        self.memfs.push(tree);
+        self
+    }
+
     /// Hands the guest a listening TCP socket; it gets the fd after the
     /// preopened directories (so that libc's scan of preopens, which stops
     /// at the first fd that is not a directory, finds them all).
@@ -266,7 +286,13 @@ impl WasiCtxBuilder {
 
     /// Builds the context.
     /// Errors: `EMFILE` if the preopens exceed the fd cap.
-    pub fn build(self) -> Result<WasiCtx> {
+    pub fn build(mut self) -> Result<WasiCtx> {
+        if !self.memfs.is_empty() {
+            let clock = self.inner.shared_system_clock();
+            for tree in &self.memfs {
+                tree.set_clock(clock.clone());
+            }
+        }
         let ctx = self.inner.build()?;
         for s in self.sockets {
             ctx.push_file(s)?;

@@ -37,6 +37,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasi_common_compat::pipe::{PipeWriter, ReadPipe, WritePipe};
 use wasi_common_compat::{I32Exit, WasiCtx};
+use wasi_common_compat_memfs::{Config as MemfsConfig, MemFs};
 use wasi_common_compat_p1_to_p2::{FileInputStream, InputStreamFile, OutputStreamFile};
 use wasi_common_compat_threads::{ThreadsOptions, WasiThreads};
 use wasmtime::error::Context as _;
@@ -96,11 +97,24 @@ pub enum Backend {
     /// `wasi-common-compat-wasmi` (see [`wasmi_route`]): [`Run::exec`] and
     /// [`Run::session`]; threaded runs are Wasmtime's only.
     Wasmi,
+    /// The sync backend with every preopened directory served from memory
+    /// (`wasi-common-compat-memfs`): each host directory given to the run
+    /// (the sandbox included) is copied into a tree of its own before the
+    /// run and written back over the host directory after it, so tests set
+    /// up fixtures and inspect results on the host as for the other
+    /// backends, while the guest only ever touches memory.
+    Memfs,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: &[Backend] = &[Backend::Sync, Backend::Tokio, Backend::P2, Backend::Wasmi];
+    pub const ALL: &[Backend] = &[
+        Backend::Sync,
+        Backend::Tokio,
+        Backend::P2,
+        Backend::Wasmi,
+        Backend::Memfs,
+    ];
 
     /// True for the backends that run on wasmi instead of Wasmtime (their
     /// runs take `Run::exec_wasmi` and `Run::session_wasmi`).
@@ -115,6 +129,7 @@ impl Backend {
             Backend::Tokio => "tokio",
             Backend::P2 => "p2",
             Backend::Wasmi => "wasmi",
+            Backend::Memfs => "memfs",
         }
     }
 }
@@ -157,9 +172,14 @@ macro_rules! per_backend {
                 body($crate::Backend::Wasmi)
             }
 
+            #[test]
+            fn memfs() {
+                body($crate::Backend::Memfs)
+            }
+
             // Fails to compile when a backend is added but not listed above.
             const _: fn($crate::Backend) = |b| match b {
-                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 | $crate::Backend::Wasmi => {}
+                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 | $crate::Backend::Wasmi | $crate::Backend::Memfs => {}
             };
         }
     };
@@ -209,6 +229,12 @@ macro_rules! threads_test {
             #[test]
             fn sync() {
                 let $run = $crate::Run::threads_guest(stringify!($guest));
+                $body
+            }
+
+            #[test]
+            fn memfs() {
+                let $run = $crate::Run::threads_guest_on(stringify!($guest), $crate::Backend::Memfs);
                 $body
             }
         }
@@ -331,7 +357,9 @@ impl Captured {
     fn new(backend: Backend) -> Captured {
         match backend {
             Backend::P2 => Captured::P2(MemoryOutputPipe::new(P2_OUTPUT_CAPACITY)),
-            Backend::Sync | Backend::Tokio | Backend::Wasmi => Captured::Pipe(WritePipe::new_in_memory()),
+            Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs => {
+                Captured::Pipe(WritePipe::new_in_memory())
+            }
         }
     }
 
@@ -383,6 +411,15 @@ pub struct Run {
     timeout: Duration,
     threads: Option<ThreadsOptions>,
     error: Option<wasmtime::Error>,
+    /// memfs trees to preopen after the host directories.
+    memfs_preopens: Vec<(MemFs, String)>,
+    /// `WasiCtxBuilder::deterministic(seed)`, if set.
+    deterministic: Option<u64>,
+    /// Directory objects to preopen after the host directories.
+    objects: Vec<(Box<dyn wasi_common_compat::WasiDir>, String)>,
+    /// On [`Backend::Memfs`]: each preopen's tree and the host directory it
+    /// was copied from (and is written back to).
+    trees: Vec<(MemFs, PathBuf)>,
 }
 
 impl Run {
@@ -401,6 +438,10 @@ impl Run {
             timeout: Duration::from_secs(30),
             threads: None,
             error: None,
+            memfs_preopens: Vec::new(),
+            deterministic: None,
+            objects: Vec::new(),
+            trees: Vec::new(),
         }
     }
 
@@ -416,7 +457,12 @@ impl Run {
     /// through [`WasiThreads`] on the sync backend, with
     /// `argv[0] = "<name>.wasm"`.
     pub fn threads_guest(name: &str) -> Run {
-        let mut r = Run::new(Source::ThreadsGuest(name.to_owned()), Backend::Sync).threads();
+        Run::threads_guest_on(name, Backend::Sync)
+    }
+
+    /// [`threads_guest`](Run::threads_guest) on `backend` (sync or memfs).
+    pub fn threads_guest_on(name: &str, backend: Backend) -> Run {
+        let mut r = Run::new(Source::ThreadsGuest(name.to_owned()), backend).threads();
         r.args.push(format!("{name}.wasm"));
         r
     }
@@ -424,9 +470,10 @@ impl Run {
     /// Runs the module as a `wasm32-wasip1-threads` program: through
     /// [`WasiThreads`] (default [`ThreadsOptions`]) on an engine with the
     /// threads proposal, `_start` on the calling thread. Only the sync
-    /// backend runs threaded programs; on another the run fails.
+    /// backend (with host or memfs preopens) runs threaded programs; on
+    /// another the run fails.
     pub fn threads(mut self) -> Run {
-        if self.backend != Backend::Sync {
+        if !matches!(self.backend, Backend::Sync | Backend::Memfs) {
             self.fail(wasmtime::Error::msg("threaded programs run on the sync backend only"));
         }
         self.threads.get_or_insert_with(ThreadsOptions::default);
@@ -475,6 +522,27 @@ impl Run {
     /// sandbox, if any, comes first).
     pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
         self.dirs.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Preopens the root of a memfs tree as `guest` (after the host
+    /// directories), on any backend; keep a clone of `tree` to inspect it.
+    pub fn preopen_memfs(mut self, tree: MemFs, guest: impl Into<String>) -> Run {
+        self.memfs_preopens.push((tree, guest.into()));
+        self
+    }
+
+    /// Runs with `WasiCtxBuilder::deterministic(seed)`: virtual clocks and
+    /// seeded randomness.
+    pub fn deterministic(mut self, seed: u64) -> Run {
+        self.deterministic = Some(seed);
+        self
+    }
+
+    /// Preopens any [`WasiDir`](wasi_common_compat::WasiDir) (a virtual
+    /// directory) as `guest`, after the host directories, on every backend.
+    pub fn preopen_dir_object(mut self, dir: Box<dyn wasi_common_compat::WasiDir>, guest: impl Into<String>) -> Run {
+        self.objects.push((dir, guest.into()));
         self
     }
 
@@ -550,8 +618,10 @@ impl Run {
             (Backend::P2, Stdin::Pipe(p)) => {
                 Box::new(InputStreamFile::new(Box::new(FileInputStream::new(Arc::new(p)))))
             }
-            (Backend::Sync | Backend::Tokio | Backend::Wasmi, Stdin::Bytes(b)) => Box::new(ReadPipe::from_bytes(b)),
-            (Backend::Sync | Backend::Tokio | Backend::Wasmi, Stdin::Pipe(p)) => Box::new(p),
+            (Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs, Stdin::Bytes(b)) => {
+                Box::new(ReadPipe::from_bytes(b))
+            }
+            (Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs, Stdin::Pipe(p)) => Box::new(p),
         };
         let mut dirs: Vec<(PathBuf, String)> = Vec::new();
         if let Some(s) = &self.sandbox {
@@ -559,7 +629,9 @@ impl Run {
         }
         dirs.extend(self.dirs.iter().cloned());
         let base = match self.backend {
-            Backend::Sync | Backend::P2 | Backend::Wasmi => wasi_common_compat_sync::WasiCtxBuilder::new(),
+            Backend::Sync | Backend::P2 | Backend::Wasmi | Backend::Memfs => {
+                wasi_common_compat_sync::WasiCtxBuilder::new()
+            }
             Backend::Tokio => wasi_common_compat_tokio::builder(),
         };
         let mut b = base
@@ -571,9 +643,25 @@ impl Run {
             b = b.env(k, v)?;
         }
         for (host, guest) in dirs {
+            if self.backend == Backend::Memfs {
+                let tree = MemFs::from_host_dir(MemfsConfig::new(), &host)
+                    .with_context(|| format!("cannot copy {} into memory", host.display()))?;
+                self.trees.push((tree.clone(), host));
+                b = b.preopened_memfs(tree, guest);
+                continue;
+            }
             b = b
                 .preopened_dir(&host, guest)
                 .with_context(|| format!("cannot preopen {}", host.display()))?;
+        }
+        for (tree, guest) in self.memfs_preopens.drain(..) {
+            b = b.preopened_memfs(tree, guest);
+        }
+        if let Some(seed) = self.deterministic {
+            b = b.deterministic(seed);
+        }
+        for (dir, guest) in self.objects.drain(..) {
+            b = b.preopened_virtual_dir(dir, guest);
         }
         for l in self.listeners.drain(..) {
             b = b.preopened_socket(l)?;
@@ -593,7 +681,7 @@ impl Run {
         let exit_handle = ctx.clone();
         let mut linker: Linker<WasiCtx> = Linker::new(engine);
         let driver = match self.backend {
-            Backend::Sync | Backend::P2 => {
+            Backend::Sync | Backend::P2 | Backend::Memfs => {
                 wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
                 Driver::Sync
             }
@@ -702,6 +790,9 @@ impl Run {
     }
 
     fn outcome(self, result: wasmtime::Result<()>, timed_out: &AtomicBool, threads_left: u32) -> Outcome {
+        for (tree, host) in &self.trees {
+            write_back(tree, host);
+        }
         let status = if timed_out.load(Ordering::Acquire) {
             Status::TimedOut
         } else {
@@ -720,6 +811,27 @@ impl Run {
             sandbox: self.sandbox,
             threads_left,
         }
+    }
+}
+
+/// Replaces the contents of host directory `host` with `tree`'s (a
+/// [`Backend::Memfs`] run's results, for the test to inspect).
+///
+/// # Panics
+/// If the host directory cannot be rewritten: the test's view of the
+/// guest's results would be wrong.
+fn write_back(tree: &MemFs, host: &Path) {
+    let entries = std::fs::read_dir(host).unwrap_or_else(|e| panic!("cannot list {}: {e}", host.display()));
+    for e in entries.flatten() {
+        let p = e.path();
+        let r = match std::fs::symlink_metadata(&p) {
+            Ok(md) if md.is_dir() => std::fs::remove_dir_all(&p),
+            _ => std::fs::remove_file(&p),
+        };
+        r.unwrap_or_else(|e| panic!("cannot clear {}: {e}", p.display()));
+    }
+    if let Err(e) = tree.write_to_host_dir(host) {
+        panic!("cannot write the memfs tree back to {}: {e:?}", host.display());
     }
 }
 

@@ -3,6 +3,7 @@
 //! The defaults read the host's `CLOCK_REALTIME` and `CLOCK_MONOTONIC`.
 //! [`crate::deterministic`] has clocks that only move when told to.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The realtime clock (`clockid::realtime`): time since the Unix epoch.
@@ -53,6 +54,16 @@ impl WasiMonotonicClock for MonotonicClock {
     }
     fn now(&self) -> Duration {
         ts(rustix::time::clock_gettime(rustix::time::ClockId::Monotonic))
+    }
+}
+
+/// A shared clock is a clock (see [`WasiCtxBuilder::shared_system_clock`](crate::WasiCtxBuilder::shared_system_clock)).
+impl<T: WasiSystemClock + ?Sized> WasiSystemClock for Arc<T> {
+    fn resolution(&self) -> Duration {
+        (**self).resolution()
+    }
+    fn now(&self) -> Duration {
+        (**self).now()
     }
 }
 

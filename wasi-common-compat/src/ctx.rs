@@ -367,6 +367,20 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// A handle on the realtime clock set so far, for host objects that
+    /// timestamp what a guest does (an in-memory filesystem's `*_NOW` and
+    /// write times), so they read the same clock as `clock_time_get` (a
+    /// deterministic context's virtual one). The context keeps using the
+    /// same clock; call this after [`clocks`](Self::clocks) or
+    /// [`deterministic`](Self::deterministic).
+    pub fn shared_system_clock(&mut self) -> Arc<dyn crate::clocks::WasiSystemClock> {
+        let placeholder: Box<dyn crate::clocks::WasiSystemClock> = Box::new(crate::clocks::SystemClock);
+        let clock: Arc<dyn crate::clocks::WasiSystemClock> =
+            Arc::from(std::mem::replace(&mut self.clocks.system, placeholder));
+        self.clocks.system = Box::new(clock.clone());
+        clock
+    }
+
     /// Sets the random source. Default: [`OsRandom`].
     pub fn random(mut self, random: Box<dyn WasiRandom>) -> Self {
         self.random = random;

@@ -59,7 +59,11 @@ fn open_dir(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Result<Op
         cap_fs_ext::DirExt::open_dir_nofollow(dir, path).map_err(|e| {
             // A final symlink not followed is `ELOOP`, as on Wasmtime's
             // hosts (`O_NOFOLLOW`), not `ENOTDIR`.
-            let link = dir.symlink_metadata(path).is_ok_and(|md| md.file_type().is_symlink());
+            // Only a final component that names an entry can be an
+            // unfollowed link ("l/", "l/." follow it).
+            let last = path.rsplit('/').next().unwrap_or_default();
+            let named = !matches!(last, "" | "." | "..");
+            let link = named && dir.symlink_metadata(path).is_ok_and(|md| md.file_type().is_symlink());
             if link { Error::loop_() } else { host_err(e) }
         })?
     };

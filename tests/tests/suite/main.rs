@@ -9,7 +9,10 @@
 mod abi;
 mod args_environ;
 mod clock;
+mod custom_dir;
 mod fd;
+mod memfs;
+mod memfs_diff;
 mod memory;
 mod path;
 mod poll;
