@@ -86,13 +86,17 @@ struct Trees {
     dirs: Vec<(String, String)>,
 }
 
+/// Copies of the `--dir` trees and then of the `--mem-dir` ones (an empty
+/// HOST: an empty directory), in that order: the preopens of a side.
 fn copy_dirs(specs: &[String]) -> Result<Trees> {
     let mut temp = Vec::new();
     let mut dirs = Vec::new();
     for spec in specs {
         let (host, guest) = exec::split_dir(spec);
         let t = tempfile::tempdir()?;
-        tree::copy_tree(host.as_ref(), t.path())?;
+        if !host.is_empty() {
+            tree::copy_tree(host.as_ref(), t.path())?;
+        }
         dirs.push((t.path().to_string_lossy().into_owned(), guest));
         temp.push(t);
     }
@@ -132,11 +136,13 @@ fn our_side(
     wall: std::time::Duration,
 ) -> Result<Side> {
     let trees = copy_dirs(&args.run.dirs)?;
+    let mem_dirs = exec::mem_trees(&args.run)?;
     let captured = Captured::new(stdin.to_vec(), args.run.stdio == crate::StdioMode::P2);
     let setup = Setup {
         argv: argv.to_vec(),
         env: env.to_vec(),
         dirs: trees.dirs.clone(),
+        mem_dirs: mem_dirs.clone(),
         stdio: Stdio::Captured(captured.clone()),
         determinism: Some((
             crate::determinism::DiffClock::new(wall),
@@ -149,11 +155,18 @@ fn our_side(
     let outcome = exec::run(loaded, &args.run, &setup);
     let calls = trace::take_recording();
     let (stdout, stderr) = captured.contents();
+    let mut snaps = snapshots(&trees)?;
+    for (tree, _) in &mem_dirs {
+        // What the guest left in memory, written out to be compared.
+        let out = tempfile::tempdir()?;
+        tree.write_to_host_dir(out.path())?;
+        snaps.push(tree::snapshot(out.path())?);
+    }
     Ok(Side {
         outcome,
         stdout,
         stderr,
-        trees: snapshots(&trees)?,
+        trees: snaps,
         calls,
     })
 }
@@ -167,7 +180,8 @@ fn reference_side(
     record: bool,
     wall: std::time::Duration,
 ) -> Result<Side> {
-    let trees = copy_dirs(&args.run.dirs)?;
+    let specs: Vec<String> = args.run.dirs.iter().chain(&args.run.mem_dirs).cloned().collect();
+    let trees = copy_dirs(&specs)?;
     if record {
         trace::start_recording();
     }
@@ -243,7 +257,8 @@ fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<Strin
     for (i, (a, b)) in ours.trees.iter().zip(&theirs.trees).enumerate() {
         if let Some((path, x, y)) = tree::first_difference(a, b) {
             let view = |n: Option<&tree::Node>| n.map_or("absent".to_owned(), |n| n.to_string());
-            let (_, guest) = exec::split_dir(&args.run.dirs[i]);
+            let spec = args.run.dirs.iter().chain(&args.run.mem_dirs).nth(i);
+            let (_, guest) = exec::split_dir(spec.map_or("", String::as_str));
             return Some(format!(
                 "differ: the tree preopened as {guest:?}, at {path:?}\n  this host: {}\n  {reference}: {}",
                 view(x),

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use wasi_common_compat::pipe::{ReadPipe, WritePipe};
 use wasi_common_compat::{I32Exit, WasiCtx};
 use wasi_common_compat_sync::WasiCtxBuilder;
+use wasi_common_compat_sync::memfs::{Config as MemConfig, MemFs};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Linker, Module, Result, Store, bail};
 
@@ -192,6 +193,8 @@ pub struct Setup {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
     pub dirs: Vec<(String, String)>,
+    /// In-memory preopens (tree, guest path), after `dirs`.
+    pub mem_dirs: Vec<(MemFs, String)>,
     pub stdio: Stdio,
     pub determinism: Option<(DiffClock, DiffRandom)>,
 }
@@ -222,6 +225,26 @@ pub fn environment(args: &RunArgs) -> Vec<(String, String)> {
         }
     }
     env
+}
+
+/// The trees of `--mem-dir HOST::GUEST` (an empty HOST: an empty tree), each
+/// with the `--mem-dir-budget`, and their guest paths.
+/// Errors: `HOST` cannot be read, or does not fit the budget.
+pub fn mem_trees(args: &RunArgs) -> Result<Vec<(MemFs, String)>> {
+    args.mem_dirs
+        .iter()
+        .map(|spec| {
+            let (host, guest) = split_dir(spec);
+            let config = MemConfig::new().max_bytes(args.mem_dir_budget.saturating_mul(1 << 20));
+            let tree = if host.is_empty() {
+                MemFs::with_config(config)
+            } else {
+                MemFs::from_host_dir(config, &host)
+                    .map_err(|e| wasmtime::format_err!("failed to copy directory {host:?} into memory: {e}"))?
+            };
+            Ok((tree, guest))
+        })
+        .collect()
 }
 
 /// `HOST[::GUEST]` as (host, guest).
@@ -256,6 +279,9 @@ fn build_ctx(args: &RunArgs, setup: &Setup) -> Result<WasiCtx> {
         b = b
             .preopened_dir(host, guest)
             .with_context(|| format!("failed to open directory {host:?}"))?;
+    }
+    for (tree, guest) in &setup.mem_dirs {
+        b = b.preopened_memfs(tree.clone(), guest);
     }
     for addr in &args.tcplisten {
         let l = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on {addr}"))?;

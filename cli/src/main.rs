@@ -56,6 +56,16 @@ struct RunArgs {
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
 
+    /// Preopen a copy of host directory HOST, held in memory, as GUEST
+    /// (`::GUEST`: an empty tree). The guest's changes are not written back.
+    #[arg(long = "mem-dir", value_name = "HOST::GUEST")]
+    mem_dirs: Vec<String>,
+
+    /// The most bytes each `--mem-dir` tree may hold (the copy of HOST
+    /// included); writes beyond it get `ENOSPC`.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    mem_dir_budget: u64,
+
     /// Set NAME=VALUE in the guest's environment; NAME alone copies the host's value.
     #[arg(long = "env", value_name = "NAME[=VALUE]")]
     envs: Vec<String>,
@@ -148,6 +158,13 @@ fn run(args: RunArgs) -> ExitCode {
         argv: guest_argv(&args),
         env: exec::environment(&args),
         dirs: args.dirs.iter().map(|d| exec::split_dir(d)).collect(),
+        mem_dirs: match exec::mem_trees(&args) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("Error: {e:?}");
+                return ExitCode::from(exec::ERROR_STATUS);
+            }
+        },
         stdio: match args.stdio {
             StdioMode::Os => exec::Stdio::Os,
             StdioMode::P2 => exec::Stdio::P2,

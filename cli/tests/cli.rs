@@ -411,3 +411,81 @@ fn redirected_stdio_is_not_a_terminal() {
         assert_status(&out, 1);
     }
 }
+
+/// `--mem-dir HOST::GUEST` serves a copy of HOST from memory: the guest
+/// sees HOST's files, its writes stay in memory; `::GUEST` is an empty tree;
+/// the budget gives `ENOSPC`; `diff` takes it too.
+#[test]
+fn mem_dir_serves_a_copy_in_memory() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("kept"), b"host bytes").unwrap();
+    let spec = |d: &Path, guest: &str| format!("{}::{guest}", d.display());
+    let out = run(
+        &[
+            "--mem-dir",
+            &spec(sandbox.path(), "/sandbox"),
+            "--mem-dir",
+            &spec(other.path(), "/other"),
+        ],
+        "fd_close",
+        &[],
+    );
+    assert_status(&out, 0);
+    assert_eq!(text(&out.stderr), "done\n");
+    assert!(!other.path().join("still-works").exists(), "nothing is written back");
+    assert!(!sandbox.path().join("a").exists(), "nothing is written back");
+    assert_eq!(std::fs::read(other.path().join("kept")).unwrap(), b"host bytes");
+
+    // An empty tree, and a whole guest on it.
+    let out = run(&["--mem-dir", "::/sandbox"], "fd_readwrite", &[]);
+    assert_status(&out, 0);
+
+    // A 1 MiB budget: a guest writing 4 MiB gets ENOSPC.
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("fill.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+            (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (memory (export "memory") 2)
+            (data (i32.const 0) "big")
+            (func (export "_start") (local $fd i32) (local $err i32) (local $i i32)
+              (drop (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 3)
+                (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 16)))
+              (local.set $fd (i32.load (i32.const 16)))
+              (i32.store (i32.const 32) (i32.const 65536))
+              (i32.store (i32.const 36) (i32.const 65536))
+              (block $done (loop $more
+                (local.set $err (call $write (local.get $fd) (i32.const 32) (i32.const 1) (i32.const 40)))
+                (br_if $done (local.get $err))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $more (i32.lt_u (local.get $i) (i32.const 64)))))
+              (call $exit (local.get $err))))"#,
+    )
+    .unwrap();
+    let out = wasi_compat()
+        .args(["run", "--mem-dir", "::/", "--mem-dir-budget", "1"])
+        .arg(&wat)
+        .output()
+        .unwrap();
+    assert_status(&out, 51); // ENOSPC
+    let out = wasi_compat()
+        .args(["run", "--mem-dir", "::/"])
+        .arg(&wat)
+        .output()
+        .unwrap();
+    assert_status(&out, 0);
+
+    // diff with a memory tree: the reference gets a host copy.
+    let out = wasi_compat()
+        .args(["diff", "--mem-dir"])
+        .arg(spec(sandbox.path(), "/sandbox"))
+        .arg(guest_path("path_dirs"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), "same\n", "{}", text(&out.stderr));
+}
