@@ -120,21 +120,36 @@ fn compare(args: &DiffArgs) -> Result<Option<String>> {
     let record = args.calls && args.against.is_none();
     trace::install(run.trace.as_deref(), record)?;
 
-    let wall = crate::determinism::DiffClock::this_second();
-    let ours = our_side(&loaded, args, &argv, &env, &stdin, record, wall)?;
-    let theirs = reference_side(&loaded, args, &argv, &env, &stdin, record, wall)?;
+    let inputs = Inputs {
+        argv: &argv,
+        env: &env,
+        stdin: &stdin,
+        record,
+        wall: crate::determinism::DiffClock::this_second(),
+    };
+    let ours = our_side(&loaded, args, &inputs)?;
+    let theirs = reference_side(&loaded, args, &inputs)?;
     Ok(first_divergence(args, &ours, &theirs))
 }
 
-fn our_side(
-    loaded: &Loaded,
-    args: &DiffArgs,
-    argv: &[String],
-    env: &[(String, String)],
-    stdin: &[u8],
+/// What both sides get: `argv`, the environment, stdin's bytes, whether
+/// calls are recorded, and the realtime clock's start.
+struct Inputs<'a> {
+    argv: &'a [String],
+    env: &'a [(String, String)],
+    stdin: &'a [u8],
     record: bool,
     wall: std::time::Duration,
-) -> Result<Side> {
+}
+
+fn our_side(loaded: &Loaded, args: &DiffArgs, inputs: &Inputs<'_>) -> Result<Side> {
+    let Inputs {
+        argv,
+        env,
+        stdin,
+        record,
+        wall,
+    } = *inputs;
     let trees = copy_dirs(&args.run.dirs)?;
     let mem_dirs = exec::mem_trees(&args.run)?;
     let captured = Captured::new(stdin.to_vec(), args.run.stdio == crate::StdioMode::P2);
@@ -171,15 +186,14 @@ fn our_side(
     })
 }
 
-fn reference_side(
-    loaded: &Loaded,
-    args: &DiffArgs,
-    argv: &[String],
-    env: &[(String, String)],
-    stdin: &[u8],
-    record: bool,
-    wall: std::time::Duration,
-) -> Result<Side> {
+fn reference_side(loaded: &Loaded, args: &DiffArgs, inputs: &Inputs<'_>) -> Result<Side> {
+    let Inputs {
+        argv,
+        env,
+        stdin,
+        record,
+        wall,
+    } = *inputs;
     let specs: Vec<String> = args.run.dirs.iter().chain(&args.run.mem_dirs).cloned().collect();
     let trees = copy_dirs(&specs)?;
     if record {

@@ -334,20 +334,7 @@ pub(crate) fn rights_of_preopen() -> (Rights, Rights) {
         | Rights::PATH_FILESTAT_SET_TIMES
         | Rights::FD_FILESTAT_GET
         | Rights::FD_FILESTAT_SET_TIMES;
-    let file = Rights::FD_DATASYNC
-        | Rights::FD_READ
-        | Rights::FD_SEEK
-        | Rights::FD_FDSTAT_SET_FLAGS
-        | Rights::FD_SYNC
-        | Rights::FD_TELL
-        | Rights::FD_WRITE
-        | Rights::FD_ADVISE
-        | Rights::FD_ALLOCATE
-        | Rights::FD_FILESTAT_GET
-        | Rights::FD_FILESTAT_SET_SIZE
-        | Rights::FD_FILESTAT_SET_TIMES
-        | Rights::POLL_FD_READWRITE;
-    (base, base | file)
+    (base, base | file_base_rights())
 }
 
 /// What a directory opened with `path_open` reports (base and inheriting):
