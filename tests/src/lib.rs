@@ -104,6 +104,9 @@ pub enum Backend {
     /// up fixtures and inspect results on the host as for the other
     /// backends, while the guest only ever touches memory.
     Memfs,
+    /// [`Backend::Wasmi`] with the preopens on memfs as [`Backend::Memfs`]
+    /// serves them: the engine-free stack alone (no Wasmtime, no host paths).
+    WasmiMemfs,
 }
 
 impl Backend {
@@ -114,12 +117,13 @@ impl Backend {
         Backend::P2,
         Backend::Wasmi,
         Backend::Memfs,
+        Backend::WasmiMemfs,
     ];
 
     /// True for the backends that run on wasmi instead of Wasmtime (their
     /// runs take `Run::exec_wasmi` and `Run::session_wasmi`).
     pub fn on_wasmi(self) -> bool {
-        matches!(self, Backend::Wasmi)
+        matches!(self, Backend::Wasmi | Backend::WasmiMemfs)
     }
 
     /// A short lowercase name (the test function's name).
@@ -130,6 +134,7 @@ impl Backend {
             Backend::P2 => "p2",
             Backend::Wasmi => "wasmi",
             Backend::Memfs => "memfs",
+            Backend::WasmiMemfs => "wasmi_memfs",
         }
     }
 }
@@ -177,9 +182,14 @@ macro_rules! per_backend {
                 body($crate::Backend::Memfs)
             }
 
+            #[test]
+            fn wasmi_memfs() {
+                body($crate::Backend::WasmiMemfs)
+            }
+
             // Fails to compile when a backend is added but not listed above.
             const _: fn($crate::Backend) = |b| match b {
-                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 | $crate::Backend::Wasmi | $crate::Backend::Memfs => {}
+                $crate::Backend::Sync | $crate::Backend::Tokio | $crate::Backend::P2 | $crate::Backend::Wasmi | $crate::Backend::Memfs | $crate::Backend::WasmiMemfs => {}
             };
         }
     };
@@ -357,7 +367,7 @@ impl Captured {
     fn new(backend: Backend) -> Captured {
         match backend {
             Backend::P2 => Captured::P2(MemoryOutputPipe::new(P2_OUTPUT_CAPACITY)),
-            Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs => {
+            Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs | Backend::WasmiMemfs => {
                 Captured::Pipe(WritePipe::new_in_memory())
             }
         }
@@ -618,10 +628,14 @@ impl Run {
             (Backend::P2, Stdin::Pipe(p)) => {
                 Box::new(InputStreamFile::new(Box::new(FileInputStream::new(Arc::new(p)))))
             }
-            (Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs, Stdin::Bytes(b)) => {
-                Box::new(ReadPipe::from_bytes(b))
-            }
-            (Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs, Stdin::Pipe(p)) => Box::new(p),
+            (
+                Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs | Backend::WasmiMemfs,
+                Stdin::Bytes(b),
+            ) => Box::new(ReadPipe::from_bytes(b)),
+            (
+                Backend::Sync | Backend::Tokio | Backend::Wasmi | Backend::Memfs | Backend::WasmiMemfs,
+                Stdin::Pipe(p),
+            ) => Box::new(p),
         };
         let mut dirs: Vec<(PathBuf, String)> = Vec::new();
         if let Some(s) = &self.sandbox {
@@ -629,7 +643,7 @@ impl Run {
         }
         dirs.extend(self.dirs.iter().cloned());
         let base = match self.backend {
-            Backend::Sync | Backend::P2 | Backend::Wasmi | Backend::Memfs => {
+            Backend::Sync | Backend::P2 | Backend::Wasmi | Backend::Memfs | Backend::WasmiMemfs => {
                 wasi_common_compat_sync::WasiCtxBuilder::new()
             }
             Backend::Tokio => wasi_common_compat_tokio::builder(),
@@ -643,7 +657,7 @@ impl Run {
             b = b.env(k, v)?;
         }
         for (host, guest) in dirs {
-            if self.backend == Backend::Memfs {
+            if matches!(self.backend, Backend::Memfs | Backend::WasmiMemfs) {
                 let tree = MemFs::from_host_dir(MemfsConfig::new(), &host)
                     .with_context(|| format!("cannot copy {} into memory", host.display()))?;
                 self.trees.push((tree.clone(), host));
@@ -693,7 +707,9 @@ impl Run {
                     .context("cannot start a tokio runtime")?;
                 Driver::Tokio(rt)
             }
-            Backend::Wasmi => return Err(wasmtime::Error::msg("wasmi runs take `Run::exec_wasmi`")),
+            Backend::Wasmi | Backend::WasmiMemfs => {
+                return Err(wasmtime::Error::msg("wasmi runs take `Run::exec_wasmi`"));
+            }
         };
         let mut store = Store::new(engine, ctx);
         let timed_out = Arc::new(AtomicBool::new(false));
