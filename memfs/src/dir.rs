@@ -242,10 +242,10 @@ impl WasiDir for MemDir {
         if has_trailing_slash(link_path) {
             // "file/" names no directory: `ENOTDIR`, as the sync backend.
             let stripped = strip_trailing_slashes(link_path);
-            if let Ok(Resolved { node: Some(n), .. }) = self.resolve(&ns, stripped, false) {
-                if !n.is_dir() {
-                    return Err(Error::notdir());
-                }
+            if let Ok(Resolved { node: Some(n), .. }) = self.resolve(&ns, stripped, false)
+                && !n.is_dir()
+            {
+                return Err(Error::notdir());
             }
             return Err(self.slash_name_error(&ns, link_path));
         }
