@@ -53,13 +53,26 @@ fn regions<T: wiggle::GuestType>(
 ) -> Result<()> {
     let n = arr.len().min(MAX_IOVS);
     for i in 0..n {
-        let p = arr.get(i).ok_or_else(Error::fault)?;
+        let p = element(arr, i)?;
         let (off, len) = get(mem.read(p)?);
         if len > 0 {
             each(off, len)?;
         }
     }
     Ok(())
+}
+
+/// Element `i` of a guest array whose region was not validated. Errors:
+/// `EFAULT` if its address does not fit in 32 bits.
+///
+/// wiggle's `GuestPtr<[T]>::get` panics in that case (it assumes the array
+/// was bounds-checked), so an iovec array starting just below 4 GiB must
+/// never reach it.
+pub(crate) fn element<T: wiggle::GuestType>(arr: GuestPtr<[T]>, i: u32) -> Result<GuestPtr<T>> {
+    if i >= arr.len() {
+        return Err(Error::fault());
+    }
+    arr.as_ptr().add(i).map_err(|_| Error::fault())
 }
 
 fn ciovec(c: Ciovec) -> (u32, u32) {
@@ -223,12 +236,35 @@ pub(crate) fn read_into_guest(
     iovs: IovecArray,
     f: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<u64>,
 ) -> Result<u64> {
+    read_into_guest_after(mem, iovs, 0, f)
+}
+
+/// Total length of the iovecs [`read_into_guest`] would fill. Errors: `EFAULT`.
+pub(crate) fn read_len(mem: &GuestMemory<'_>, iovs: IovecArray) -> Result<u64> {
+    total_len(mem, iovs, iovec)
+}
+
+/// [`read_into_guest`] into what follows the first `skip` bytes of the
+/// iovecs (for a receive that fills them in several steps).
+pub(crate) fn read_into_guest_after(
+    mem: &mut GuestMemory<'_>,
+    iovs: IovecArray,
+    mut skip: u64,
+    f: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<u64>,
+) -> Result<u64> {
     let mut list: [(u32, u32); STACK_IOVS] = [(0, 0); STACK_IOVS];
     let mut spill: Vec<(u32, u32)> = Vec::new();
     let mut n = 0usize;
     let size = mem_len(mem);
     regions(mem, iovs, iovec, |off, len| {
         in_bounds(size, off, len)?;
+        if skip >= u64::from(len) {
+            skip -= u64::from(len);
+            return Ok(());
+        }
+        // `skip < len` here, so it fits in u32 and the rest is not empty.
+        let (off, len) = (off + skip as u32, len - skip as u32);
+        skip = 0;
         if n < STACK_IOVS {
             list[n] = (off, len);
         } else {
