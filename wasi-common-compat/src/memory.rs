@@ -147,6 +147,23 @@ fn copy_to_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, src: 
 pub(crate) fn write_from_guest(
     mem: &GuestMemory<'_>,
     iovs: CiovecArray,
+    f: impl FnMut(&[IoSlice<'_>], u64) -> Result<u64>,
+) -> Result<u64> {
+    write_from_guest_after(mem, iovs, 0, f)
+}
+
+/// Total length of the ciovecs [`write_from_guest`] would write. Errors: `EFAULT`.
+pub(crate) fn write_len(mem: &GuestMemory<'_>, iovs: CiovecArray) -> Result<u64> {
+    total_len(mem, iovs, ciovec)
+}
+
+/// [`write_from_guest`] of what follows the first `skip` bytes of the
+/// ciovecs (`f`'s `at` counts from the start of the ciovecs, `skip`
+/// included), for a write finished in several steps.
+pub(crate) fn write_from_guest_after(
+    mem: &GuestMemory<'_>,
+    iovs: CiovecArray,
+    skip: u64,
     mut f: impl FnMut(&[IoSlice<'_>], u64) -> Result<u64>,
 ) -> Result<u64> {
     match mem {
@@ -154,8 +171,15 @@ pub(crate) fn write_from_guest(
             let mut stack: [IoSlice<'_>; STACK_IOVS] = [IoSlice::new(&[]); STACK_IOVS];
             let mut heap: Vec<IoSlice<'_>> = Vec::new();
             let mut n = 0;
+            let mut left = skip;
             regions(mem, iovs, ciovec, |off, len| {
-                let s = IoSlice::new(&bytes[in_bounds(bytes.len(), off, len)?]);
+                let r = in_bounds(bytes.len(), off, len)?;
+                if left >= u64::from(len) {
+                    left -= u64::from(len);
+                    return Ok(());
+                }
+                let s = IoSlice::new(&bytes[r.start + left as usize..r.end]);
+                left = 0;
                 if n < STACK_IOVS {
                     stack[n] = s;
                 } else {
@@ -168,14 +192,14 @@ pub(crate) fn write_from_guest(
                 Ok(())
             })?;
             if n <= STACK_IOVS {
-                f(&stack[..n], 0)
+                f(&stack[..n], skip)
             } else {
-                f(&heap, 0)
+                f(&heap, skip)
             }
         }
         GuestMemory::Shared(cells) => {
             let total = total_len(mem, iovs, ciovec)?;
-            let mut done = 0u64;
+            let mut done = skip.min(total);
             while done < total {
                 let want = (total - done).min(CHUNK as u64) as usize;
                 let r = with_bounce(want, |buf| {
@@ -184,7 +208,7 @@ pub(crate) fn write_from_guest(
                 });
                 let wrote = match r {
                     Ok(n) => n,
-                    Err(e) if e.is_again() && done > 0 => break,
+                    Err(e) if e.is_again() && done > skip => break,
                     Err(e) => return Err(e),
                 };
                 done += wrote;
@@ -192,7 +216,7 @@ pub(crate) fn write_from_guest(
                     break;
                 }
             }
-            Ok(done)
+            Ok(done - skip.min(total))
         }
     }
 }
