@@ -209,13 +209,22 @@ fn poll_once(
 ) -> Poll<Result<(), Error>> {
     let mut any = false;
     let mut polled = false;
+    // Each distinct in-process source is polled once per round, whatever
+    // the number of subscriptions naming it (65 536 subscriptions on one
+    // bridged stdin used to poll it 65 536 times per wakeup).
+    let mut sources: HashMap<(usize, u8), Poll<Readiness>> = HashMap::new();
     for (s, slot) in set.subscriptions().iter_mut().zip(&watched.slot) {
         if s.is_done() {
             any = true;
             continue;
         }
         let ready = match (s.pollable(), slot.and_then(|k| watched.watches.get(k))) {
-            (Pollable::Source(src), _) => src.poll_ready(s.interest(), cx).map(|()| Readiness::default()),
+            (Pollable::Source(src), _) => {
+                let key = (std::ptr::from_ref(src).cast::<()>() as usize, s.interest().bits());
+                *sources
+                    .entry(key)
+                    .or_insert_with(|| src.poll_ready(s.interest(), cx).map(|()| Readiness::default()))
+            }
             (Pollable::Fd(_), Some(Watch::Reactor(a))) => {
                 let r = if s.interest().contains(Interest::WRITE) {
                     a.poll_write_ready(cx).map(|g| g.map(|g| g.ready().is_write_closed()))

@@ -14,3 +14,4 @@ pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 mod abi_fuzz;
+mod poll_many;
