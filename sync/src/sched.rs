@@ -13,6 +13,13 @@
 //! `sleep` wakes as close to its deadline as the kernel allows, never
 //! before it. Without a `timerfd` (the kernel refused one) the wait falls
 //! back to `poll`'s timeout.
+//!
+//! Both descriptors are made at a thread's first wait and reused by all its
+//! later waits; they close when the thread ends. At the process's
+//! descriptor limit a failed creation is retried at the next wait, and the
+//! wait works without them (slices of 2 ms instead of the eventfd). Each
+//! distinct host descriptor is in the `poll(2)` set once, whatever the
+//! number of subscriptions naming it.
 
 use rustix::event::{EventfdFlags, PollFd, PollFlags};
 use rustix::fd::OwnedFd;

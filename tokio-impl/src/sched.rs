@@ -12,6 +12,12 @@
 //!   as precisely as with the `poll(2)` scheduler (tokio's own timer wheel
 //!   rounds to milliseconds).
 //!
+//! Each distinct descriptor is registered once and each distinct
+//! in-process source polled once per round, whatever the number of
+//! subscriptions naming it. At the descriptor limit (no duplicate, no
+//! `timerfd`), descriptors are polled with a zero-timeout `poll(2)` and the
+//! timeout kept by a timer thread, every 2 ms.
+//!
 //! Outside a tokio runtime (a synchronous store), the wait falls back to the
 //! `poll(2)` scheduler of the sync backend. The runtime must have its I/O
 //! driver enabled (`enable_io`, or `enable_all`).
