@@ -124,3 +124,45 @@ fn exit_interrupts_a_write_to_a_full_stdout_pipe() {
         }
     }
 }
+
+/// One `fd_write` of 200 000 bytes to a stdout pipe that is read slowly
+/// (so it fills) writes everything, as `write(2)` does on a blocking pipe,
+/// in an unthreaded program (the fast path hands it to the general one).
+#[test]
+fn a_big_write_to_a_slow_stdout_pipe_is_whole() {
+    let wat = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 8)
+  (func (export "_start")
+    (i32.store (i32.const 16) (i32.const 4096))
+    (i32.store (i32.const 20) (i32.const 200000))
+    (if (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)) (then (call $exit (i32.const 1))))
+    (if (i32.ne (i32.load (i32.const 24)) (i32.const 200000)) (then (call $exit (i32.const 2))))
+    (call $exit (i32.const 0))))"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big_write.wat");
+    std::fs::write(&path, wat).unwrap();
+    for stdio in ["os", "p2"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasi-compat"))
+            .args(["run", "--stdio", stdio])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stdio {stdio}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(bytes.len(), 200_000, "stdio {stdio}");
+    }
+}
