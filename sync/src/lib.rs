@@ -36,6 +36,7 @@ mod io;
 pub mod net;
 pub mod sched;
 pub mod stdio;
+mod stdio_twin;
 
 pub use dir::Dir;
 pub use file::File;

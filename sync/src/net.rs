@@ -114,52 +114,6 @@ impl TcpStream {
         let m = no_intr(|| rustix::net::recvmsg(self.fd(), bufs, &mut control, flags | RecvFlags::DONTWAIT))?;
         Ok((m.bytes, m.flags))
     }
-
-    /// `MSG_WAITALL`: fills every buffer unless the peer closes first.
-    ///
-    /// Until the first byte arrives this is a plain receive (`EAGAIN` lets
-    /// the caller wait through the scheduler). Once some bytes are taken they
-    /// cannot be given back, so the rest is waited for here, in the kernel
-    /// (`poll(2)`), like regular-file I/O waits.
-    fn recv_all(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<u64> {
-        let want: usize = bufs.iter().map(|b| b.len()).sum();
-        let (mut got, _) = self.recv_once(bufs, RecvFlags::empty())?;
-        while got > 0 && got < want {
-            let mut rest = remaining(bufs, got);
-            match self.recv_once(&mut rest, RecvFlags::empty()) {
-                Ok((0, _)) => break,
-                Ok((n, _)) => got += n,
-                Err(e) if e.is_again() => wait_readable(self.fd())?,
-                // The bytes already received are the result; the error will
-                // come again on the next call.
-                Err(_) => break,
-            }
-        }
-        Ok(got as u64)
-    }
-}
-
-/// The parts of `bufs` after the first `skip` bytes.
-fn remaining<'a>(bufs: &'a mut [IoSliceMut<'_>], mut skip: usize) -> Vec<IoSliceMut<'a>> {
-    let mut out = Vec::with_capacity(bufs.len());
-    for b in bufs.iter_mut() {
-        if skip >= b.len() {
-            skip -= b.len();
-            continue;
-        }
-        out.push(IoSliceMut::new(&mut b[skip..]));
-        skip = 0;
-    }
-    out
-}
-
-/// Waits (in `poll(2)`, no timeout) until `fd` is readable or hung up.
-fn wait_readable(fd: BorrowedFd<'_>) -> Result<()> {
-    let mut fds = [rustix::event::PollFd::from_borrowed_fd(
-        fd,
-        rustix::event::PollFlags::IN,
-    )];
-    no_intr(|| rustix::event::poll(&mut fds, None)).map(drop)
 }
 
 fn shutdown(fd: BorrowedFd<'_>, how: SdFlags) -> Result<()> {
@@ -210,9 +164,9 @@ impl WasiFile for TcpStream {
         Err(Error::inval())
     }
 
-    /// `recvmsg` with `RECV_PEEK` (`MSG_PEEK`: the data stays queued) and
-    /// `RECV_WAITALL` (see the struct's `recv_all`: fills every buffer unless
-    /// the peer closes). `RECV_DATA_TRUNCATED` is never set (a stream has no
+    /// `recvmsg` with `RECV_PEEK` (`MSG_PEEK`: the data stays queued);
+    /// `RECV_WAITALL` receives what is queued, like a plain receive (the
+    /// core repeats it until the buffers are full). `RECV_DATA_TRUNCATED` is never set (a stream has no
     /// message boundaries).
     /// Errors: `EAGAIN` (nothing received yet), `ECONNRESET`, `ENOTCONN`.
     fn sock_recv(&self, bufs: &mut [IoSliceMut<'_>], flags: RiFlags) -> Result<(u64, RoFlags)> {
@@ -222,11 +176,10 @@ impl WasiFile for TcpStream {
             let (n, _) = self.recv_once(bufs, RecvFlags::PEEK)?;
             return Ok((n as u64, RoFlags::empty()));
         }
-        let n = if flags.contains(RiFlags::RECV_WAITALL) {
-            self.recv_all(bufs)?
-        } else {
-            self.recv_once(bufs, RecvFlags::empty())?.0 as u64
-        };
+        // `RECV_WAITALL` is the caller's loop (the core's `sock_recv` waits
+        // between receives through the scheduler, where the program's exit
+        // and `NONBLOCK` are seen); here it receives what is queued.
+        let n = self.recv_once(bufs, RecvFlags::empty())?.0 as u64;
         Ok((n, RoFlags::empty()))
     }
 

@@ -13,10 +13,20 @@
 //! `sleep` wakes as close to its deadline as the kernel allows, never
 //! before it. Without a `timerfd` (the kernel refused one) the wait falls
 //! back to `poll`'s timeout.
+//!
+//! Both descriptors are made at a thread's first wait and reused by all its
+//! later waits; they close when the thread ends. At the process's
+//! descriptor limit a failed creation is retried at the next wait, and the
+//! wait works without them (slices of 2 ms instead of the eventfd). Each
+//! distinct host descriptor is in the `poll(2)` set once, whatever the
+//! number of subscriptions naming it.
 
 use rustix::event::{EventfdFlags, PollFd, PollFlags};
 use rustix::fd::OwnedFd;
 use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -49,25 +59,34 @@ impl EventFdWaker {
     }
 }
 
-thread_local! {
-    static WAKER: Option<(Arc<EventFdWaker>, Waker)> = rustix::event::eventfd(
-        0,
-        EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK,
-    )
-    .ok()
-    .map(|fd| {
-        let w = Arc::new(EventFdWaker { fd });
-        (w.clone(), Waker::from(w))
-    });
+/// This thread's eventfd and the waker that writes it.
+type ThreadWaker = (Arc<EventFdWaker>, Waker);
+
+fn new_waker() -> Option<ThreadWaker> {
+    let fd = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).ok()?;
+    let w = Arc::new(EventFdWaker { fd });
+    Some((w.clone(), Waker::from(w)))
 }
 
-thread_local! {
-    static TIMER: Option<OwnedFd> = rustix::time::timerfd_create(
+fn new_timer() -> Option<OwnedFd> {
+    rustix::time::timerfd_create(
         TimerfdClockId::Monotonic,
         TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK,
     )
-    .ok();
+    .ok()
 }
+
+thread_local! {
+    // Created at a thread's first wait and reused by all its later waits; a
+    // creation that failed (the process at its fd limit) is retried at the
+    // next wait. Both close when the thread ends.
+    static WAKER: Cell<Option<ThreadWaker>> = const { Cell::new(None) };
+    static TIMER: Cell<Option<OwnedFd>> = const { Cell::new(None) };
+}
+
+/// Without an eventfd, in-process sources cannot wake `poll(2)`: the wait
+/// then looks at them again at least this often.
+const NO_EVENTFD_SLICE: Duration = Duration::from_millis(2);
 
 /// Arms `timer` to fire once, `after` (non-zero) from now. Re-arming clears
 /// an earlier expiry that no call consumed.
@@ -87,6 +106,11 @@ fn poll_flags(interest: Interest) -> PollFlags {
     }
 }
 
+/// True if `revents` answers a subscription of `interest`.
+fn answers(interest: Interest, revents: PollFlags) -> bool {
+    revents.intersects(poll_flags(interest) | PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL)
+}
+
 fn timespec(d: Duration) -> rustix::time::Timespec {
     rustix::time::Timespec {
         tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
@@ -95,20 +119,66 @@ fn timespec(d: Duration) -> rustix::time::Timespec {
 }
 
 /// Waits as described in the module docs.
+///
+/// Never fails for want of a descriptor: without this thread's eventfd the
+/// wait polls in slices of [`NO_EVENTFD_SLICE`], without its timerfd it uses
+/// `poll(2)`'s own timeout.
 pub(crate) fn wait(set: &mut PollSet<'_>) -> Result<(), Error> {
-    WAKER.with(|w| {
-        let (efd, waker) = w
-            .as_ref()
-            .ok_or_else(|| Error::io().context("cannot create an eventfd"))?;
-        TIMER.with(|timer| wait_with(set, efd, waker, timer.as_ref()))
-    })
+    // Taken out for the wait and put back after (a nested wait, were there
+    // one, would make its own).
+    let waker = WAKER.try_with(Cell::take).ok().flatten().or_else(new_waker);
+    let timer = TIMER.try_with(Cell::take).ok().flatten().or_else(new_timer);
+    let r = match &waker {
+        Some((efd, w)) => wait_with(set, Some(efd), w, timer.as_ref()),
+        None => wait_with(set, None, Waker::noop(), timer.as_ref()),
+    };
+    let _ = WAKER.try_with(|w| w.set(waker));
+    let _ = TIMER.try_with(|t| t.set(timer));
+    r
 }
 
-fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker, timer: Option<&OwnedFd>) -> Result<(), Error> {
+/// The `poll(2)` set of one round: each distinct host descriptor once (with
+/// the union of its subscriptions' interests), so any number of
+/// subscriptions naming one descriptor fit under `RLIMIT_NOFILE`.
+struct FdSet<'s> {
+    fds: Vec<PollFd<'s>>,
+    /// For each subscription: its slot in `fds`, if it is polled there.
+    slot: Vec<Option<usize>>,
+}
+
+fn fd_set<'s>(subs: &[wasi_common_compat::sched::Subscription<'s>]) -> FdSet<'s> {
+    let mut want: Vec<(BorrowedFd<'s>, PollFlags)> = Vec::new();
+    let mut slot = vec![None; subs.len()];
+    let mut by_fd: HashMap<i32, usize> = HashMap::new();
+    for (i, s) in subs.iter().enumerate() {
+        if let (Pollable::Fd(fd), false) = (s.pollable(), s.is_done()) {
+            let k = *by_fd.entry(fd.as_raw_fd()).or_insert_with(|| {
+                want.push((fd, PollFlags::empty()));
+                want.len() - 1
+            });
+            want[k].1 |= poll_flags(s.interest());
+            slot[i] = Some(k);
+        }
+    }
+    let fds = want
+        .into_iter()
+        .map(|(fd, flags)| PollFd::from_borrowed_fd(fd, flags))
+        .collect();
+    FdSet { fds, slot }
+}
+
+fn wait_with(
+    set: &mut PollSet<'_>,
+    efd: Option<&EventFdWaker>,
+    waker: &Waker,
+    timer: Option<&OwnedFd>,
+) -> Result<(), Error> {
     let deadline = set.timeout().map(|t| Instant::now() + t);
     let mut cx = Context::from_waker(waker);
     loop {
-        efd.drain();
+        if let Some(e) = efd {
+            e.drain();
+        }
         let mut any = false;
         for s in set.subscriptions().iter_mut().filter(|s| !s.is_done()) {
             let ready = match s.pollable() {
@@ -121,21 +191,19 @@ fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker, timer: Op
                 any = true;
             }
         }
-        let remaining = match deadline {
+        let mut remaining = match deadline {
             _ if any => Some(Duration::ZERO),
             None => None,
             Some(d) => Some(d.saturating_duration_since(Instant::now())),
         };
-        let subs = set.subscriptions();
-        let mut idx = Vec::new();
-        let mut fds = Vec::new();
-        for (i, s) in subs.iter().enumerate() {
-            if let (Pollable::Fd(fd), false) = (s.pollable(), s.is_done()) {
-                idx.push(i);
-                fds.push(PollFd::from_borrowed_fd(fd, poll_flags(s.interest())));
-            }
+        if efd.is_none() {
+            remaining = Some(remaining.map_or(NO_EVENTFD_SLICE, |r| r.min(NO_EVENTFD_SLICE)));
         }
-        fds.push(PollFd::new(&efd.fd, PollFlags::IN));
+        let subs = set.subscriptions();
+        let FdSet { mut fds, slot } = fd_set(subs);
+        if let Some(e) = efd {
+            fds.push(PollFd::new(&e.fd, PollFlags::IN));
+        }
         let ts = match (remaining, timer) {
             (Some(r), Some(t)) if !r.is_zero() && arm(t, r) => {
                 fds.push(PollFd::new(t, PollFlags::IN));
@@ -149,12 +217,15 @@ fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker, timer: Op
         }
         let revents: Vec<PollFlags> = fds.iter().map(PollFd::revents).collect();
         drop(fds);
-        for (k, i) in idx.into_iter().enumerate() {
+        for (s, k) in subs.iter_mut().zip(slot) {
+            let Some(k) = k else { continue };
             let r = revents[k];
-            let s = &mut subs[i];
+            if !answers(s.interest(), r) {
+                continue;
+            }
             if r.contains(PollFlags::NVAL) {
                 s.set_error(Error::badf());
-            } else if r.intersects(PollFlags::IN | PollFlags::OUT | PollFlags::HUP | PollFlags::ERR) {
+            } else {
                 s.set_ready(Readiness {
                     hangup: r.contains(PollFlags::HUP),
                 });
@@ -164,7 +235,7 @@ fn wait_with(set: &mut PollSet<'_>, efd: &EventFdWaker, waker: &Waker, timer: Op
         if any || set.any_done() {
             return Ok(());
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        if deadline.is_some_and(|d| Instant::now() >= d) || efd.is_none() {
             return Ok(());
         }
     }

@@ -5,7 +5,8 @@
 //! guest fd by the context, and reads from stdin first check readiness with a
 //! zero-timeout `poll(2)` so that a blocking wait goes through the scheduler
 //! (where other threads' `proc_exit` can interrupt it). Writes go straight to
-//! `write(2)`/`writev(2)`.
+//! `write(2)`/`writev(2)`; to a pipe through a non-blocking twin of it
+//! (`stdio_twin`), so a full pipe is waited on in the scheduler too.
 
 use rustix::fd::{AsFd, BorrowedFd};
 use std::any::Any;
@@ -24,21 +25,32 @@ enum Which {
 #[derive(Debug)]
 pub struct Stdio {
     which: Which,
+    /// Writes to a pipe go through a non-blocking twin (`stdio_twin`).
+    twin: crate::stdio_twin::Twin,
 }
 
 /// The host's stdin.
 pub fn stdin() -> Stdio {
-    Stdio { which: Which::In }
+    Stdio {
+        which: Which::In,
+        twin: Default::default(),
+    }
 }
 
 /// The host's stdout.
 pub fn stdout() -> Stdio {
-    Stdio { which: Which::Out }
+    Stdio {
+        which: Which::Out,
+        twin: Default::default(),
+    }
 }
 
 /// The host's stderr.
 pub fn stderr() -> Stdio {
-    Stdio { which: Which::Err }
+    Stdio {
+        which: Which::Err,
+        twin: Default::default(),
+    }
 }
 
 impl Stdio {
@@ -105,7 +117,7 @@ impl WasiFile for Stdio {
         if self.which == Which::In {
             return Err(Error::badf());
         }
-        crate::io::write(self.fd(), bufs)
+        crate::io::write(self.twin.writer(self.fd()), bufs)
     }
 
     fn num_ready_bytes(&self) -> Result<u64> {

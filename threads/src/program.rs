@@ -186,10 +186,11 @@ impl<T: Send + 'static> WasiThreads<T> {
         let pre = linker.instantiate_pre(&self.module)?;
         let _ = p.pre.set(pre.clone());
         p.main_running.store(true, Ordering::Release);
-        let result = pre
-            .instantiate(&mut store)
-            .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
-            .and_then(|start| start.call(&mut store, ()));
+        let result = catch_host_panic(|| {
+            pre.instantiate(&mut store)
+                .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
+                .and_then(|start| start.call(&mut store, ()))
+        });
         p.main_running.store(false, Ordering::Release);
         p.finished(result);
         p.stop_all();
@@ -241,19 +242,27 @@ impl<T: Send + 'static> Program<T> {
             .name(format!("wasi-thread-{tid}"))
             .stack_size(p.opts.stack_size)
             .spawn(move || {
-                let mut store = Store::new(&prog.engine, data);
-                prog.watch_epoch(&mut store);
-                let r = pre
-                    .instantiate(&mut store)
-                    .and_then(|i| i.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
-                    .and_then(|f| f.call(&mut store, (tid, start_arg)));
+                // Counts the thread out however it ends, unwinding included.
+                let _live = LiveGuard(&*prog);
+                let r = catch_host_panic(|| {
+                    let mut store = Store::new(&prog.engine, data);
+                    prog.watch_epoch(&mut store);
+                    // The deadline is set before this check: a stop that
+                    // began earlier is seen here, one that begins later
+                    // bumps the epoch past the deadline.
+                    std::sync::atomic::fence(Ordering::SeqCst);
+                    if prog.ended.load(Ordering::SeqCst) {
+                        return Err(wasmtime::Error::new(ProgramEnded));
+                    }
+                    pre.instantiate(&mut store)
+                        .and_then(|i| i.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
+                        .and_then(|f| f.call(&mut store, (tid, start_arg)))
+                });
                 if let Err(e) = r {
                     // A trap (or an exit) in any thread ends the program.
                     prog.finished(Err(e));
                     prog.stop_all();
                 }
-                drop(store);
-                prog.thread_gone();
             });
         match spawned {
             Ok(_) => tid,
@@ -316,17 +325,24 @@ impl<T: Send + 'static> Program<T> {
             ctx.request_exit(status);
         }
         self.engine.increment_epoch();
-        if let Some((_, _, mem)) = &self.memory {
-            let (mem, prog) = (mem.clone(), Arc::downgrade(self));
-            let _ = std::thread::Builder::new()
-                .name("wasi-threads-sweep".into())
-                .spawn(move || {
-                    sweep(&mem, || {
-                        prog.upgrade()
+        // Keep stopping while threads remain: a thread that set its epoch
+        // deadline after the bump above, or went back to
+        // `memory.atomic.wait` after a notify, is caught by the next pass.
+        let engine = self.engine.clone();
+        let mem = self.memory.as_ref().map(|(_, _, m)| m.clone());
+        let prog = Arc::downgrade(self);
+        let until = Instant::now() + self.opts.shutdown_grace;
+        let _ = std::thread::Builder::new()
+            .name("wasi-threads-stop".into())
+            .spawn(move || {
+                let keep_going = || {
+                    Instant::now() < until
+                        && prog
+                            .upgrade()
                             .is_some_and(|p| *lock(&p.live) > 0 || p.main_running.load(Ordering::Acquire))
-                    });
-                });
-        }
+                };
+                stopper(&engine, mem.as_ref(), keep_going);
+            });
     }
 
     fn wait_for_threads(&self) {
@@ -349,27 +365,74 @@ impl<T: Send + 'static> Program<T> {
     }
 }
 
-/// Wakes every waiter of `memory.atomic.wait` in `mem` by notifying each
-/// 4-byte-aligned address, pass after pass, while `keep_going` says threads
-/// remain (a woken thread may wait again before it reaches an epoch check).
-fn sweep(mem: &SharedMemory, keep_going: impl Fn() -> bool) {
+/// Counts a spawned thread out when dropped (also while unwinding).
+struct LiveGuard<'a, T: 'static>(&'a Program<T>);
+
+impl<T: 'static> Drop for LiveGuard<'_, T> {
+    fn drop(&mut self) {
+        let mut live = lock(&self.0.live);
+        *live = live.saturating_sub(1);
+        self.0.live_changed.notify_all();
+    }
+}
+
+/// The error a host function's panic becomes: the thread's store is gone
+/// and the program ends as for a trap.
+#[derive(Debug)]
+struct HostPanic(String);
+
+impl std::fmt::Display for HostPanic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a host function panicked: {}", self.0)
+    }
+}
+
+impl std::error::Error for HostPanic {}
+
+/// Runs `f` (which runs wasm); a panic that unwinds out of it (from a host
+/// function) becomes a [`HostPanic`] error instead of ending the host
+/// thread with the program still counting it.
+fn catch_host_panic(f: impl FnOnce() -> wasmtime::Result<()>) -> wasmtime::Result<()> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_owned());
+            Err(wasmtime::Error::new(HostPanic(msg)))
+        }
+    }
+}
+
+/// Stops a program's remaining threads, pass after pass while `keep_going`
+/// says some remain: bumps the engine's epoch (busy threads reach their
+/// deadline callback, which traps threads of an ended program) and, for a
+/// shared memory, wakes every waiter of `memory.atomic.wait` by notifying
+/// each 4-byte-aligned address (a woken thread then reaches an epoch check,
+/// or waits again and is woken by the next pass).
+fn stopper(engine: &Engine, mem: Option<&SharedMemory>, keep_going: impl Fn() -> bool) {
     const BATCH: u64 = 1 << 16;
     let mut pause = Duration::from_millis(1);
     while keep_going() {
-        let size = mem.data_size() as u64;
-        let mut addr = 0;
-        while addr < size {
-            let end = (addr + BATCH * 4).min(size);
-            while addr + 4 <= end {
-                let _ = mem.atomic_notify(addr, u32::MAX);
-                addr += 4;
-            }
-            addr = end;
-            if !keep_going() {
-                return;
+        engine.increment_epoch();
+        if let Some(mem) = mem {
+            let size = mem.data_size() as u64;
+            let mut addr = 0;
+            while addr < size {
+                let end = (addr + BATCH * 4).min(size);
+                while addr + 4 <= end {
+                    let _ = mem.atomic_notify(addr, u32::MAX);
+                    addr += 4;
+                }
+                addr = end;
+                if !keep_going() {
+                    return;
+                }
             }
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(100));
+        pause = (pause * 2).min(Duration::from_millis(8));
     }
 }

@@ -12,13 +12,13 @@ use crate::dir::WasiDir;
 use crate::file::WasiFile;
 use crate::pipe::{ReadPipe, WritePipe};
 use crate::random::{OsRandom, WasiRandom};
-use crate::ready::{Interest, ReadySource, WakerSet, lock};
+use crate::ready::{Interest, ReadySource, lock};
 use crate::sched::{ParkSched, WasiSched};
 use crate::table::{DEFAULT_MAX_FDS, DirEntry, Entry, FileEntry, RightsCell, Table, rights_for};
 use crate::{Error, Result};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// Arguments or environment, pre-encoded the way `args_get`/`environ_get`
 /// write them: NUL-terminated strings, one after another.
@@ -46,10 +46,16 @@ impl StringList {
 }
 
 /// The exit state shared by every thread of a program.
+///
+/// Waits register their waker for the exit through an [`ExitWait`], which
+/// removes it again when the wait ends: a thread that waited once and then
+/// ended leaves nothing behind (its waker, and with it the scheduler's
+/// per-thread eventfd, is released with the thread).
 pub(crate) struct ExitState {
     exited: AtomicBool,
     status: AtomicI32,
-    waiters: WakerSet,
+    waiters: Mutex<Vec<(u64, Waker)>>,
+    next_wait: AtomicU64,
     hooks: Mutex<Vec<Box<dyn Fn() + Send + Sync>>>,
 }
 
@@ -58,22 +64,55 @@ impl ExitState {
         ExitState {
             exited: AtomicBool::new(false),
             status: AtomicI32::new(0),
-            waiters: WakerSet::new(),
+            waiters: Mutex::new(Vec::new()),
+            next_wait: AtomicU64::new(0),
             hooks: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn wake_all(&self) {
+        let wakers = std::mem::take(&mut *lock(&self.waiters));
+        for (_, w) in wakers {
+            w.wake();
         }
     }
 }
 
-impl ReadySource for ExitState {
+/// One wait's subscription to the program's exit: ready once the program
+/// exited. Its waker is registered while the wait runs and removed when the
+/// `ExitWait` is dropped.
+pub(crate) struct ExitWait<'a> {
+    state: &'a ExitState,
+    id: u64,
+}
+
+impl ReadySource for ExitWait<'_> {
     fn poll_ready(&self, _interest: Interest, cx: &mut Context<'_>) -> Poll<()> {
-        if self.exited.load(Ordering::Acquire) {
+        let e = self.state;
+        if e.exited.load(Ordering::Acquire) {
             return Poll::Ready(());
         }
-        self.waiters.register(cx.waker());
-        if self.exited.load(Ordering::Acquire) {
+        {
+            let mut w = lock(&e.waiters);
+            match w.iter_mut().find(|(id, _)| *id == self.id) {
+                Some((_, old)) if old.will_wake(cx.waker()) => {}
+                Some((_, old)) => old.clone_from(cx.waker()),
+                None => w.push((self.id, cx.waker().clone())),
+            }
+        }
+        if e.exited.load(Ordering::Acquire) {
             Poll::Ready(())
         } else {
             Poll::Pending
+        }
+    }
+}
+
+impl Drop for ExitWait<'_> {
+    fn drop(&mut self) {
+        let mut w = lock(&self.state.waiters);
+        if let Some(k) = w.iter().position(|(id, _)| *id == self.id) {
+            w.swap_remove(k);
         }
     }
 }
@@ -203,7 +242,7 @@ impl WasiCtx {
             e.exited.store(true, Ordering::Release);
             std::mem::take(&mut *hooks)
         };
-        e.waiters.wake_all();
+        e.wake_all();
         // Run outside the lock: a hook may itself call `request_exit`.
         for h in hooks {
             h();
@@ -234,8 +273,13 @@ impl WasiCtx {
         }
     }
 
-    pub(crate) fn exit_source(&self) -> &dyn ReadySource {
-        &self.shared.exit
+    /// A subscription to the program's exit for one wait (see [`ExitWait`]).
+    pub(crate) fn exit_wait(&self) -> ExitWait<'_> {
+        let state = &self.shared.exit;
+        ExitWait {
+            state,
+            id: state.next_wait.fetch_add(1, Ordering::Relaxed),
+        }
     }
 }
 

@@ -53,13 +53,26 @@ fn regions<T: wiggle::GuestType>(
 ) -> Result<()> {
     let n = arr.len().min(MAX_IOVS);
     for i in 0..n {
-        let p = arr.get(i).ok_or_else(Error::fault)?;
+        let p = element(arr, i)?;
         let (off, len) = get(mem.read(p)?);
         if len > 0 {
             each(off, len)?;
         }
     }
     Ok(())
+}
+
+/// Element `i` of a guest array whose region was not validated. Errors:
+/// `EFAULT` if its address does not fit in 32 bits.
+///
+/// wiggle's `GuestPtr<[T]>::get` panics in that case (it assumes the array
+/// was bounds-checked), so an iovec array starting just below 4 GiB must
+/// never reach it.
+pub(crate) fn element<T: wiggle::GuestType>(arr: GuestPtr<[T]>, i: u32) -> Result<GuestPtr<T>> {
+    if i >= arr.len() {
+        return Err(Error::fault());
+    }
+    arr.as_ptr().add(i).map_err(|_| Error::fault())
 }
 
 fn ciovec(c: Ciovec) -> (u32, u32) {
@@ -134,6 +147,23 @@ fn copy_to_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, src: 
 pub(crate) fn write_from_guest(
     mem: &GuestMemory<'_>,
     iovs: CiovecArray,
+    f: impl FnMut(&[IoSlice<'_>], u64) -> Result<u64>,
+) -> Result<u64> {
+    write_from_guest_after(mem, iovs, 0, f)
+}
+
+/// Total length of the ciovecs [`write_from_guest`] would write. Errors: `EFAULT`.
+pub(crate) fn write_len(mem: &GuestMemory<'_>, iovs: CiovecArray) -> Result<u64> {
+    total_len(mem, iovs, ciovec)
+}
+
+/// [`write_from_guest`] of what follows the first `skip` bytes of the
+/// ciovecs (`f`'s `at` counts from the start of the ciovecs, `skip`
+/// included), for a write finished in several steps.
+pub(crate) fn write_from_guest_after(
+    mem: &GuestMemory<'_>,
+    iovs: CiovecArray,
+    skip: u64,
     mut f: impl FnMut(&[IoSlice<'_>], u64) -> Result<u64>,
 ) -> Result<u64> {
     match mem {
@@ -141,8 +171,15 @@ pub(crate) fn write_from_guest(
             let mut stack: [IoSlice<'_>; STACK_IOVS] = [IoSlice::new(&[]); STACK_IOVS];
             let mut heap: Vec<IoSlice<'_>> = Vec::new();
             let mut n = 0;
+            let mut left = skip;
             regions(mem, iovs, ciovec, |off, len| {
-                let s = IoSlice::new(&bytes[in_bounds(bytes.len(), off, len)?]);
+                let r = in_bounds(bytes.len(), off, len)?;
+                if left >= u64::from(len) {
+                    left -= u64::from(len);
+                    return Ok(());
+                }
+                let s = IoSlice::new(&bytes[r.start + left as usize..r.end]);
+                left = 0;
                 if n < STACK_IOVS {
                     stack[n] = s;
                 } else {
@@ -155,14 +192,14 @@ pub(crate) fn write_from_guest(
                 Ok(())
             })?;
             if n <= STACK_IOVS {
-                f(&stack[..n], 0)
+                f(&stack[..n], skip)
             } else {
-                f(&heap, 0)
+                f(&heap, skip)
             }
         }
         GuestMemory::Shared(cells) => {
             let total = total_len(mem, iovs, ciovec)?;
-            let mut done = 0u64;
+            let mut done = skip.min(total);
             while done < total {
                 let want = (total - done).min(CHUNK as u64) as usize;
                 let r = with_bounce(want, |buf| {
@@ -171,7 +208,7 @@ pub(crate) fn write_from_guest(
                 });
                 let wrote = match r {
                     Ok(n) => n,
-                    Err(e) if e.is_again() && done > 0 => break,
+                    Err(e) if e.is_again() && done > skip => break,
                     Err(e) => return Err(e),
                 };
                 done += wrote;
@@ -179,7 +216,7 @@ pub(crate) fn write_from_guest(
                     break;
                 }
             }
-            Ok(done)
+            Ok(done - skip.min(total))
         }
     }
 }
@@ -223,12 +260,35 @@ pub(crate) fn read_into_guest(
     iovs: IovecArray,
     f: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<u64>,
 ) -> Result<u64> {
+    read_into_guest_after(mem, iovs, 0, f)
+}
+
+/// Total length of the iovecs [`read_into_guest`] would fill. Errors: `EFAULT`.
+pub(crate) fn read_len(mem: &GuestMemory<'_>, iovs: IovecArray) -> Result<u64> {
+    total_len(mem, iovs, iovec)
+}
+
+/// [`read_into_guest`] into what follows the first `skip` bytes of the
+/// iovecs (for a receive that fills them in several steps).
+pub(crate) fn read_into_guest_after(
+    mem: &mut GuestMemory<'_>,
+    iovs: IovecArray,
+    mut skip: u64,
+    f: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<u64>,
+) -> Result<u64> {
     let mut list: [(u32, u32); STACK_IOVS] = [(0, 0); STACK_IOVS];
     let mut spill: Vec<(u32, u32)> = Vec::new();
     let mut n = 0usize;
     let size = mem_len(mem);
     regions(mem, iovs, iovec, |off, len| {
         in_bounds(size, off, len)?;
+        if skip >= u64::from(len) {
+            skip -= u64::from(len);
+            return Ok(());
+        }
+        // `skip < len` here, so it fits in u32 and the rest is not empty.
+        let (off, len) = (off + skip as u32, len - skip as u32);
+        skip = 0;
         if n < STACK_IOVS {
             list[n] = (off, len);
         } else {

@@ -269,12 +269,14 @@ impl WasiDir for Dir {
         follow: bool,
     ) -> Result<()> {
         use cap_fs_ext::DirExt;
-        let r = if follow {
-            self.0.set_times(path, cap_time(atim), cap_time(mtim))
+        let target = if follow {
+            self.final_target(path)?
         } else {
-            self.0.set_symlink_times(path, cap_time(atim), cap_time(mtim))
+            PathBuf::from(path)
         };
-        r.map_err(host_err)
+        self.0
+            .set_symlink_times(target, cap_time(atim), cap_time(mtim))
+            .map_err(host_err)
     }
 
     /// `futimens` of this directory.
@@ -289,6 +291,39 @@ impl WasiDir for Dir {
             }
             r => r,
         }
+    }
+}
+
+/// Most symlinks followed in one resolution (Linux's `MAXSYMLINKS`).
+const MAX_SYMLINKS: usize = 40;
+
+impl Dir {
+    /// `path` with its final symlinks resolved (each target relative to the
+    /// link's directory, inside the sandbox like any path), so that times
+    /// can be set with `utimensat(AT_SYMLINK_NOFOLLOW)` on the target
+    /// itself. cap-std's following `set_times` opens the file to set them,
+    /// which blocks forever on a FIFO with no writer; `utimensat` needs no
+    /// open. Errors: `ELOOP` (more than [`MAX_SYMLINKS`]), `EPERM` (an
+    /// absolute or escaping target); others are left to the call made on
+    /// the result.
+    fn final_target(&self, path: &str) -> Result<PathBuf> {
+        let mut p = PathBuf::from(path);
+        for _ in 0..MAX_SYMLINKS {
+            match self.0.symlink_metadata(&p) {
+                Ok(md) if md.file_type().is_symlink() => {
+                    let link = self.0.read_link_contents(&p).map_err(host_err)?;
+                    if link.is_absolute() {
+                        return Err(Error::perm());
+                    }
+                    p = match p.parent() {
+                        Some(dir) => dir.join(link),
+                        None => link,
+                    };
+                }
+                _ => return Ok(p),
+            }
+        }
+        Err(Error::loop_())
     }
 }
 

@@ -406,7 +406,7 @@ async fn poll_oneoff(
     let arr = subs.as_array(n);
     let mut decoded = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let s = mem.read(arr.get(i).ok_or_else(Error::fault)?)?;
+        let s = mem.read(crate::memory::element(arr, i)?)?;
         let kind = match s.u {
             t0::SubscriptionU::Clock(c) => SubKind::Clock {
                 id: clockid(c.id),
@@ -431,7 +431,7 @@ async fn poll_oneoff(
     let out = events.as_array(n);
     for (i, e) in evs.iter().enumerate() {
         mem.write(
-            out.get(i as u32).ok_or_else(Error::fault)?,
+            crate::memory::element(out, i as u32)?,
             t0::Event {
                 userdata: e.userdata,
                 error: errno(e.error),

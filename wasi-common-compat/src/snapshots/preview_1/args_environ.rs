@@ -22,7 +22,7 @@ fn write_list(
     crate::memory::check_region(mem, ptrs.offset(), n.checked_mul(4).ok_or_else(Error::fault)?)?;
     write_bytes(mem, buf, &list.blob)?;
     for (i, off) in list.offsets.iter().enumerate() {
-        let p = arr.get(i as u32).ok_or_else(Error::fault)?;
+        let p = crate::memory::element(arr, i as u32)?;
         let target = buf.offset().checked_add(*off).ok_or_else(Error::overflow)?;
         mem.write(p, GuestPtr::new(target))?;
     }

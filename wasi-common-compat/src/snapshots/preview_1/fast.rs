@@ -19,6 +19,9 @@ use std::io::{IoSlice, IoSliceMut};
 /// Most iovecs this path takes (more go to the general path).
 const MAX_FAST_IOVS: usize = 4;
 
+/// Linux's `PIPE_BUF`: a pipe write up to this size is atomic.
+const PIPE_BUF: usize = 4096;
+
 /// True if some subscriber may record TRACE events (then the general path,
 /// which emits one span per call, is taken). One atomic load.
 #[inline]
@@ -93,6 +96,13 @@ pub(crate) fn fd_write(ctx: &WasiCtx, mem: &mut [u8], fd: i32, iovs: i32, count:
     let (regs, n) = iovecs(mem, iovs, count)?;
     let f = ctx.table().get_file(fd as u32).ok()?;
     if !f.rights().base().contains(Rights::FD_WRITE) {
+        return None;
+    }
+    // A blocking write of more than `PIPE_BUF` bytes to a stream may be
+    // taken in parts, which the general path finishes (waiting between
+    // them); smaller ones are all or nothing, so they stay here.
+    let total: usize = regs[..n].iter().map(|r| r.1).sum();
+    if total > PIPE_BUF && !f.nonblocking() && matches!(f.file().pollable(), crate::Pollable::Fd(_)) {
         return None;
     }
     let mut slices = [IoSlice::new(&[]); MAX_FAST_IOVS];

@@ -284,13 +284,78 @@ async fn write_all_chunks(
         Some(o) => file.write_vectored_at(bufs, o.saturating_add(at)),
     };
     let shared = matches!(mem, GuestMemory::Shared(_));
-    retry(ctx, f, Interest::WRITE, || {
+    // One whole-write at a time per stream fd for threads (shared memory):
+    // held across the waits below, so that another thread's write never
+    // lands between the parts of this one.
+    let _writer = if shared && matches!(file.pollable(), crate::Pollable::Fd(_)) {
+        Some(WriterToken::acquire(ctx, f).await?)
+    } else {
+        None
+    };
+    let mut done = retry(ctx, f, Interest::WRITE, || {
         // Shared memory is written in chunks; the fd's write lock keeps one
         // call's chunks together. Waiting (in `retry`) happens outside it.
         let _chunks = shared.then(|| crate::ready::lock(&f.chunked_write));
         write_from_guest(mem, iovs, once)
     })
-    .await
+    .await?;
+    // A blocking write to a stream (a pipe, a socket) writes everything, as
+    // `write(2)` does on a blocking pipe, waiting in the scheduler between
+    // parts (so the program's exit interrupts it). Files and non-blocking
+    // fds keep the short count.
+    if done > 0 && !f.nonblocking() && matches!(file.pollable(), crate::Pollable::Fd(_)) {
+        let total = crate::memory::write_len(mem, iovs)?;
+        while done < total {
+            let r = {
+                let _chunks = shared.then(|| crate::ready::lock(&f.chunked_write));
+                crate::memory::write_from_guest_after(mem, iovs, done, once)
+            };
+            match r {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.is_again() => wait_ready(ctx, file.pollable(), Interest::WRITE).await?,
+                Err(_) => break,
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Marks a stream fd as being written by one `fd_write` of a threaded
+/// program until dropped. Waiting for it goes through the scheduler (1 ms
+/// steps), so the program's exit interrupts it; the token is `Send`, unlike
+/// a mutex guard, as it lives across waits.
+struct WriterToken(usize);
+
+fn writers() -> &'static std::sync::Mutex<Vec<usize>> {
+    static WRITERS: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+    &WRITERS
+}
+
+impl WriterToken {
+    async fn acquire(ctx: &WasiCtx, f: &FileEntry) -> Result<WriterToken> {
+        // The entry's address names it while the caller holds it.
+        let key = f as *const FileEntry as usize;
+        loop {
+            {
+                let mut w = crate::ready::lock(writers());
+                if !w.contains(&key) {
+                    w.push(key);
+                    return Ok(WriterToken(key));
+                }
+            }
+            wait_ready(ctx, crate::Pollable::Always, Interest::WRITE).await?;
+        }
+    }
+}
+
+impl Drop for WriterToken {
+    fn drop(&mut self) {
+        let mut w = crate::ready::lock(writers());
+        if let Some(k) = w.iter().position(|&x| x == self.0) {
+            w.swap_remove(k);
+        }
+    }
 }
 
 /// `fd_prestat_get(fd) -> prestat`: the name length of a preopened directory.

@@ -21,6 +21,7 @@ pub const MAX_SUBSCRIPTIONS: u32 = 65_536;
 /// Errors: the exit, if another thread ended the program meanwhile.
 pub(crate) async fn wait_ready(ctx: &WasiCtx, pollable: Pollable<'_>, interest: Interest) -> Result<()> {
     ctx.check_exit()?;
+    let exit = ctx.exit_wait();
     let mut set = PollSet::new();
     if matches!(pollable, Pollable::Always) {
         // A file that said "not ready" yet has nothing to wait on: back off
@@ -29,7 +30,7 @@ pub(crate) async fn wait_ready(ctx: &WasiCtx, pollable: Pollable<'_>, interest: 
     } else {
         set.push(Subscription::new(pollable, interest));
     }
-    set.push(Subscription::new(Pollable::Source(ctx.exit_source()), Interest::READ));
+    set.push(Subscription::new(Pollable::Source(&exit), Interest::READ));
     loop {
         ctx.sched().poll_oneoff(&mut set).await?;
         ctx.check_exit()?;
@@ -98,7 +99,7 @@ pub(crate) async fn poll_oneoff(
     let subs_arr = subs.as_array(n);
     let mut decoded = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let s = mem.read(subs_arr.get(i).ok_or_else(Error::fault)?)?;
+        let s = mem.read(crate::memory::element(subs_arr, i)?)?;
         decoded.push(Sub {
             userdata: s.userdata,
             kind: match s.u {
@@ -121,7 +122,7 @@ pub(crate) async fn poll_oneoff(
     let evs = poll_core(ctx, &decoded).await?;
     let out = events.as_array(n);
     for (i, e) in evs.iter().enumerate() {
-        let p = out.get(i as u32).ok_or_else(Error::fault)?;
+        let p = crate::memory::element(out, i as u32)?;
         mem.write(
             p,
             t::Event {
@@ -227,6 +228,7 @@ pub(crate) async fn poll_core(ctx: &WasiCtx, subs: &[Sub]) -> Result<Vec<Ev>> {
         })
         .min();
 
+    let exit = ctx.exit_wait();
     let mut set = PollSet::new();
     for (s, p) in subs.iter().zip(&prepared) {
         if let Prepared::Fd(f, _) = p {
@@ -237,7 +239,7 @@ pub(crate) async fn poll_core(ctx: &WasiCtx, subs: &[Sub]) -> Result<Vec<Ev>> {
             set.push(Subscription::new(f.file().pollable(), interest));
         }
     }
-    set.push(Subscription::new(Pollable::Source(ctx.exit_source()), Interest::READ));
+    set.push(Subscription::new(Pollable::Source(&exit), Interest::READ));
 
     loop {
         let now = now_mono(ctx);

@@ -3,8 +3,9 @@
 
 use super::conv;
 use super::fd::retry;
+use super::poll::wait_ready;
 use crate::bindings::preview1::types::{CiovecArray, IovecArray, Riflags, Rights, Roflags, Sdflags, Siflags, Size};
-use crate::memory::{read_into_guest, write_from_guest};
+use crate::memory::{read_into_guest, read_into_guest_after, read_len, write_from_guest};
 use crate::ready::Interest;
 use crate::table::{Entry, FileEntry, RightsCell, rights_for};
 use crate::types::{FdFlags, RiFlags, SdFlags};
@@ -51,7 +52,7 @@ pub(crate) async fn accept(ctx: &WasiCtx, fd: u32, flags: FdFlags) -> Result<u32
 /// `sock_recv(fd, ri_data, ri_flags) -> (nread, roflags)`, like `recv`:
 /// fills the iovecs in place, waiting for data unless non-blocking.
 /// `recv_peek` leaves the data queued; `recv_waitall` waits until every
-/// iovec is full (or the peer closes).
+/// iovec is full (or the peer closes; see `recv_all`).
 /// Errors: `EBADF`, `ENOTSOCK`, `EBADF` (not open for reading), `EAGAIN`,
 /// `EFAULT`, `ENOTCONN`, `ECONNRESET`.
 pub(crate) async fn recv(
@@ -65,6 +66,10 @@ pub(crate) async fn recv(
     require_socket(&s)?;
     s.rights().require(Rights::FD_READ)?;
     let flags = RiFlags::from_bits_truncate(flags.bits());
+    if flags.contains(RiFlags::RECV_WAITALL) && !flags.contains(RiFlags::RECV_PEEK) {
+        let n = recv_all(ctx, mem, &s, data, flags - RiFlags::RECV_WAITALL).await?;
+        return Ok((conv::size(n)?, Roflags::empty()));
+    }
     let mut roflags = crate::types::RoFlags::empty();
     let n = retry(ctx, &s, Interest::READ, || {
         read_into_guest(mem, data, |bufs| {
@@ -75,6 +80,37 @@ pub(crate) async fn recv(
     })
     .await?;
     Ok((conv::size(n)?, Roflags::from_bits_truncate(roflags.bits())))
+}
+
+/// `recv_waitall`: receives until every iovec is full, the peer closes, or
+/// (non-blocking socket) nothing more is queued. The first receive waits
+/// like any (`EAGAIN` if non-blocking and nothing is queued); later waits go
+/// through the scheduler too, so the program's exit interrupts them. Bytes
+/// already received are the result if a later receive fails (its error
+/// comes again on the next call).
+async fn recv_all(
+    ctx: &WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    s: &FileEntry,
+    data: IovecArray,
+    flags: RiFlags,
+) -> Result<u64> {
+    let want = read_len(mem, data)?;
+    let mut got = retry(ctx, s, Interest::READ, || {
+        read_into_guest(mem, data, |bufs| Ok(s.file().sock_recv(bufs, flags)?.0))
+    })
+    .await?;
+    while got > 0 && got < want {
+        match read_into_guest_after(mem, data, got, |bufs| Ok(s.file().sock_recv(bufs, flags)?.0)) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.is_again() && !s.nonblocking() => {
+                wait_ready(ctx, s.file().pollable(), Interest::READ).await?;
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(got)
 }
 
 /// `sock_send(fd, si_data, si_flags) -> nwritten`, like `send`; no flags are
