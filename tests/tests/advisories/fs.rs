@@ -87,70 +87,12 @@ per_backend!(
     g.assert_outside_untouched();
 });
 
-/// A directory fd opened with read-only rights: it may open and list, but
-/// neither create, truncate, link into nor rename into.
-fn read_only_dir(g: &mut Guest) -> u32 {
-    g.open(
-        3,
-        "ro",
-        2,
-        rights::PATH_OPEN | rights::FD_READDIR | rights::PATH_FILESTAT_GET,
-        rights::FD_READ | rights::FD_SEEK,
-    )
-    .expect("open ro/ read-only")
-}
-
-fn ro_setup(root: &Path, _out: &Path) {
-    std::fs::create_dir(root.join("ro")).unwrap();
-    std::fs::write(root.join("ro/keep"), b"keep me").unwrap();
-    std::fs::write(root.join("src"), b"source").unwrap();
-}
-
-per_backend!(
-    /// GHSA-2r75-cxrj-cmph (wasi-common/Wasmtime): `O_TRUNC` was honoured on a
-    /// file opened through a read-only directory. It must be `ENOTCAPABLE`,
-    /// with the file intact.
-    ghsa_2r75_cxrj_cmph_trunc_through_read_only_dir,
-    |backend| {
-    let _serial = crate::serial();
-    let mut g = Guest::new(backend, ro_setup);
-    let ro = read_only_dir(&mut g);
-    for (oflags, what) in [(8, "O_TRUNC"), (1 | 8, "O_CREAT|O_TRUNC"), (1, "O_CREAT")] {
-        let name = if oflags == 1 { "new" } else { "keep" };
-        let r = g.open(ro, name, oflags, rights::FD_READ, 0);
-        assert_eq!(r, Err(ENOTCAPABLE), "{what} through a read-only dir");
-    }
-    assert_eq!(std::fs::read(g.root.join("ro/keep")).unwrap(), b"keep me");
-    assert!(!g.root.join("ro/new").exists());
-    // Reading is allowed.
-    assert!(g.open(ro, "keep", 0, rights::FD_READ, 0).is_ok());
-});
-
-per_backend!(
-    /// GHSA-4ch3-9j33-3pmj (Wasmtime): `path_link` and `path_rename` could
-    /// target a read-only directory. Both must be `ENOTCAPABLE` and create
-    /// nothing.
-    ghsa_4ch3_9j33_3pmj_link_and_rename_into_read_only_dir,
-    |backend| {
-    let _serial = crate::serial();
-    let mut g = Guest::new(backend, ro_setup);
-    let ro = read_only_dir(&mut g);
-    let [s, sn] = g.path(PATH_A, "src");
-    let [d, dn] = g.path(PATH_B, "linked");
-    assert_eq!(
-        g.p1("path_link", &[i(3), i(0), s, sn, i(ro), d, dn]),
-        ENOTCAPABLE
-    );
-    let [d, dn] = g.path(PATH_B, "renamed");
-    assert_eq!(g.p1("path_rename", &[i(3), s, sn, i(ro), d, dn]), ENOTCAPABLE);
-    // Over an existing file too.
-    let [s, sn] = g.path(PATH_A, "src");
-    let [d, dn] = g.path(PATH_B, "keep");
-    assert_eq!(g.p1("path_rename", &[i(3), s, sn, i(ro), d, dn]), ENOTCAPABLE);
-    assert!(!g.root.join("ro/linked").exists() && !g.root.join("ro/renamed").exists());
-    assert_eq!(std::fs::read(g.root.join("ro/keep")).unwrap(), b"keep me");
-    assert_eq!(std::fs::read(g.root.join("src")).unwrap(), b"source");
-});
+// GHSA-2r75-cxrj-cmph (`O_TRUNC`) and GHSA-4ch3-9j33-3pmj (`path_link`,
+// `path_rename` destinations) concern preopens the host made read-only.
+// This host has no read-only preopens (every preopen is read-write), and
+// rights a guest asks for are not capabilities (as on both of Wasmtime's
+// preview1 hosts), so there is nothing here for them to regress yet; their
+// tests come with read-only preopens.
 
 per_backend!(
     /// GHSA-fm79-3f68-h2fc (Wasmtime): `fd_renumber` of an fd to itself (or

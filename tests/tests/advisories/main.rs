@@ -17,7 +17,6 @@ pub(crate) const EBADF: i32 = 8;
 pub(crate) const EFAULT: i32 = 21;
 pub(crate) const EINVAL: i32 = 28;
 pub(crate) const ENAMETOOLONG: i32 = 37;
-pub(crate) const ENOTCAPABLE: i32 = 76;
 
 pub(crate) const IMPORTS: &[AbiImport<'static>] = &[
     (P1, "path_open", "i32 i32 i32 i32 i32 i64 i64 i32 i32", "i32"),
