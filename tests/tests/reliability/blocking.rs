@@ -84,6 +84,12 @@ const SET_TIMES: &str = r#"(module
 
 per_backend!(set_times_following_a_symlink_to_a_fifo_does_not_block, |backend| {
     let _serial = crate::serial();
+    if matches!(backend, Backend::Memfs | Backend::WasmiMemfs) {
+        // memfs holds no FIFOs (a copied-in tree skips special files), so
+        // there is nothing to block on there.
+        println!("not applicable on {backend:?}: memfs has no FIFOs");
+        return;
+    }
     let run = Run::wat(SET_TIMES, backend).sandbox().timeout(Duration::from_secs(10));
     let dir = run.sandbox_path().unwrap().to_path_buf();
     let st = std::process::Command::new("mkfifo")

@@ -63,8 +63,11 @@ pub(crate) async fn recv(
     flags: Riflags,
 ) -> Result<(Size, Roflags)> {
     let s = socket(ctx, fd)?;
-    require_socket(&s)?;
-    s.rights().require(Rights::FD_READ)?;
+    // A non-socket gives `ENOTSOCK` (from the file, after the iovecs are
+    // checked), not its access mode's `EBADF`.
+    if require_socket(&s).is_ok() {
+        s.rights().require(Rights::FD_READ)?;
+    }
     let flags = RiFlags::from_bits_truncate(flags.bits());
     if flags.contains(RiFlags::RECV_WAITALL) && !flags.contains(RiFlags::RECV_PEEK) {
         let n = recv_all(ctx, mem, &s, data, flags - RiFlags::RECV_WAITALL).await?;
@@ -125,8 +128,11 @@ pub(crate) async fn send(
     flags: Siflags,
 ) -> Result<Size> {
     let s = socket(ctx, fd)?;
-    require_socket(&s)?;
-    s.rights().require(Rights::FD_WRITE)?;
+    // A non-socket gives `ENOTSOCK` (from the file, after the iovecs are
+    // checked), not its access mode's `EBADF`.
+    if require_socket(&s).is_ok() {
+        s.rights().require(Rights::FD_WRITE)?;
+    }
     if flags != 0 {
         return Err(Error::inval());
     }
