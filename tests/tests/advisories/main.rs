@@ -3,7 +3,7 @@
 //! preview1 ABI on every backend (sync, tokio, p2 stdio). Each test says
 //! what the advisory was about and what must hold here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wasi_common_compat_tests::*;
 use wasmtime::Val;
 
@@ -44,11 +44,6 @@ pub(crate) const IMPORTS: &[AbiImport<'static>] = &[
 
 /// Rights bits used by the tests.
 pub(crate) mod rights {
-    pub const FD_READ: i64 = 1 << 1;
-    pub const FD_SEEK: i64 = 1 << 2;
-    pub const PATH_OPEN: i64 = 1 << 13;
-    pub const FD_READDIR: i64 = 1 << 14;
-    pub const PATH_FILESTAT_GET: i64 = 1 << 18;
     pub const ALL: i64 = (1 << 29) - 1;
 }
 
@@ -61,7 +56,6 @@ pub(crate) const BUF: u32 = 0x4000;
 /// A session over a module with 4 pages and a sandbox at fd 3.
 pub(crate) struct Guest {
     pub s: Session,
-    pub root: PathBuf,
     pub outside: tempfile::TempDir,
 }
 
@@ -76,7 +70,6 @@ impl Guest {
         setup(&root, outside.path());
         Guest {
             s: run.session().unwrap(),
-            root,
             outside,
         }
     }
