@@ -50,6 +50,18 @@ impl MemDir {
         resolve(ns, &self.node, path, follow)
     }
 
+    /// The node `path` names, following a final symlink if `follow` or the
+    /// path ends in a slash (which also requires a directory).
+    /// Errors: `ENOENT`, `ENOTDIR`, `ELOOP`, `EPERM` (escape).
+    fn existing(&self, ns: &Ns, path: &str, follow: bool) -> Result<Arc<Node>> {
+        let slash = has_trailing_slash(path);
+        let node = self.resolve(ns, path, follow || slash)?.node.ok_or_else(Error::noent)?;
+        if slash && !node.is_dir() {
+            return Err(Error::notdir());
+        }
+        Ok(node)
+    }
+
     /// `dir` as a handle of the same tree. Errors: `EXDEV` otherwise.
     fn same_tree<'a>(&self, dir: &'a dyn WasiDir) -> Result<&'a MemDir> {
         match dir.as_any().downcast_ref::<MemDir>() {
@@ -342,15 +354,8 @@ impl WasiDir for MemDir {
     /// a slash (which also requires a directory).
     /// Errors: `ENOENT`, `ENOTDIR`, `ELOOP`, `EPERM` (escape).
     fn get_path_filestat(&self, path: &str, follow: bool) -> Result<Filestat> {
-        let slash = has_trailing_slash(path);
         let ns = read(&self.fs.ns);
-        let node = self
-            .resolve(&ns, path, follow || slash)?
-            .node
-            .ok_or_else(Error::noent)?;
-        if slash && !node.is_dir() {
-            return Err(Error::notdir());
-        }
+        let node = self.existing(&ns, path, follow)?;
         Ok(node.filestat(self.fs.dev))
     }
 
@@ -418,15 +423,8 @@ impl WasiDir for MemDir {
         mtim: Option<SystemTimeSpec>,
         follow: bool,
     ) -> Result<()> {
-        let slash = has_trailing_slash(path);
         let ns = read(&self.fs.ns);
-        let node = self
-            .resolve(&ns, path, follow || slash)?
-            .node
-            .ok_or_else(Error::noent)?;
-        if slash && !node.is_dir() {
-            return Err(Error::notdir());
-        }
+        let node = self.existing(&ns, path, follow)?;
         set_node_times(&self.fs, &node, atim, mtim);
         Ok(())
     }
