@@ -82,7 +82,9 @@ if grep -q signal-hook "$src/Cargo.toml"; then
 fi
 
 export CARGO_TARGET_DIR="$target_root/real-crate-threads"
-export CARGO_TARGET_WASM32_WASIP1_THREADS_RUNNER="$runner run"
+# The runner string of a `wasmtime`-based CI, with `wasi-compat` in place
+# of `wasmtime` (issue 11: that word is the whole migration).
+export CARGO_TARGET_WASM32_WASIP1_THREADS_RUNNER="$runner -W threads=y -W shared-memory=y -S threads=y"
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET
 cd "$src"
 test_args=(--exact)

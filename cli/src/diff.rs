@@ -10,10 +10,12 @@
 //! Prints `same`, or the first divergence; exits 0 when the runs agree, 1
 //! when they differ, 2 when `diff` itself could not run.
 
-use crate::exec::{self, Captured, Loaded, Outcome, Setup, Stdio};
+use crate::exec::{self, Captured, Outcome, Setup, Stdio};
+use crate::load::Loaded;
 use crate::reference::{self, Ran};
 use crate::trace::{self, Call};
 use crate::tree;
+use crate::wasi_opts::WasiPlan;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use wasmtime::Result;
@@ -37,7 +39,7 @@ pub struct DiffArgs {
     pub seed: u64,
 
     #[command(flatten)]
-    pub run: crate::RunArgs,
+    pub run: crate::options::RunArgs,
 }
 
 /// Exit status when the runs differ.
@@ -46,8 +48,8 @@ const DIFFER: u8 = 1;
 const FAILED: u8 = 2;
 
 /// Runs `diff` and gives its exit status.
-pub fn main(args: DiffArgs) -> ExitCode {
-    match compare(&args) {
+pub fn main(mut args: DiffArgs) -> ExitCode {
+    match compare(&mut args) {
         Ok(None) => {
             println!("same");
             ExitCode::SUCCESS
@@ -92,7 +94,7 @@ fn copy_dirs(specs: &[String]) -> Result<Trees> {
     let mut temp = Vec::new();
     let mut dirs = Vec::new();
     for spec in specs {
-        let (host, guest) = exec::split_dir(spec);
+        let (host, guest) = crate::ctx::split_dir(spec);
         let t = tempfile::tempdir()?;
         if !host.is_empty() {
             tree::copy_tree(host.as_ref(), t.path())?;
@@ -111,12 +113,15 @@ fn snapshots(trees: &Trees) -> Result<Vec<tree::Snapshot>> {
         .collect()
 }
 
-fn compare(args: &DiffArgs) -> Result<Option<String>> {
+fn compare(args: &mut DiffArgs) -> Result<Option<String>> {
+    let config = crate::load::engine_config(&mut args.run)?;
+    let args = &*args;
     let run = &args.run;
-    let loaded = exec::load(&run.module)?;
+    let plan = WasiPlan::new(run)?;
+    let loaded = crate::load::load(run, &plan, &config)?;
     let stdin = read_stdin()?;
-    let argv = crate::guest_argv(run);
-    let env = exec::environment(run);
+    let argv = run.guest_argv()?;
+    let env = crate::ctx::environment(run, &plan);
     let record = args.calls && args.against.is_none();
     trace::install(run.trace.as_deref(), record)?;
 
@@ -127,7 +132,7 @@ fn compare(args: &DiffArgs) -> Result<Option<String>> {
         record,
         wall: crate::determinism::DiffClock::this_second(),
     };
-    let ours = our_side(&loaded, args, &inputs)?;
+    let ours = our_side(&loaded, args, &plan, &inputs)?;
     let theirs = reference_side(&loaded, args, &inputs)?;
     Ok(first_divergence(args, &ours, &theirs))
 }
@@ -142,7 +147,7 @@ struct Inputs<'a> {
     wall: std::time::Duration,
 }
 
-fn our_side(loaded: &Loaded, args: &DiffArgs, inputs: &Inputs<'_>) -> Result<Side> {
+fn our_side(loaded: &Loaded, args: &DiffArgs, plan: &WasiPlan, inputs: &Inputs<'_>) -> Result<Side> {
     let Inputs {
         argv,
         env,
@@ -151,8 +156,8 @@ fn our_side(loaded: &Loaded, args: &DiffArgs, inputs: &Inputs<'_>) -> Result<Sid
         wall,
     } = *inputs;
     let trees = copy_dirs(&args.run.dirs)?;
-    let mem_dirs = exec::mem_trees(&args.run)?;
-    let captured = Captured::new(stdin.to_vec(), args.run.stdio == crate::StdioMode::P2);
+    let mem_dirs = crate::ctx::mem_trees(&args.run)?;
+    let captured = Captured::new(stdin.to_vec(), args.run.stdio == crate::options::StdioMode::P2);
     let setup = Setup {
         argv: argv.to_vec(),
         env: env.to_vec(),
@@ -167,7 +172,7 @@ fn our_side(loaded: &Loaded, args: &DiffArgs, inputs: &Inputs<'_>) -> Result<Sid
     if record {
         trace::start_recording();
     }
-    let outcome = exec::run(loaded, &args.run, &setup);
+    let outcome = exec::run(loaded, &args.run, plan, &setup);
     let calls = trace::take_recording();
     let (stdout, stderr) = captured.contents();
     let mut snaps = snapshots(&trees)?;
@@ -204,7 +209,7 @@ fn reference_side(loaded: &Loaded, args: &DiffArgs, inputs: &Inputs<'_>) -> Resu
         stdout,
         stderr,
     } = match &args.against {
-        Some(cmd) => reference::run_command(cmd, &args.run.module, &args.run.args, env, &trees.dirs, stdin)?,
+        Some(cmd) => reference::run_command(cmd, args.run.module(), &args.run.guest_args()?, env, &trees.dirs, stdin)?,
         None => reference::run_wasmtime_wasi(
             loaded,
             &reference::RefSetup {
@@ -272,7 +277,7 @@ fn first_divergence(args: &DiffArgs, ours: &Side, theirs: &Side) -> Option<Strin
         if let Some((path, x, y)) = tree::first_difference(a, b) {
             let view = |n: Option<&tree::Node>| n.map_or("absent".to_owned(), |n| n.to_string());
             let spec = args.run.dirs.iter().chain(&args.run.mem_dirs).nth(i);
-            let (_, guest) = exec::split_dir(spec.map_or("", String::as_str));
+            let (_, guest) = crate::ctx::split_dir(spec.map_or("", String::as_str));
             return Some(format!(
                 "differ: the tree preopened as {guest:?}, at {path:?}\n  this host: {}\n  {reference}: {}",
                 view(x),

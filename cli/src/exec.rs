@@ -1,17 +1,23 @@
-//! Running one module on this host: loading, building the context, driving
-//! `_start` on the chosen runtime, and classifying how the run ended the way
-//! `wasmtime run` does (an exit status, a wasm trap, or another error).
+//! Running one module on this host: the stores (with the `-W` limits:
+//! fuel, memory and table caps, the `-W timeout` watchdog), the linker
+//! (WASI, `--preload`s, unknown imports), driving the entry point on the
+//! chosen runtime, and classifying how the run ended the way `wasmtime run`
+//! does (an exit status, a wasm trap, or another error).
 
-use crate::RunArgs;
 use crate::determinism::{DiffClock, DiffRandom};
+use crate::invoke;
+use crate::load::Loaded;
+use crate::options::{RunArgs, Runtime};
+use crate::wasi_opts::WasiPlan;
 use std::path::Path;
 use std::process::ExitCode;
-use wasi_common_compat::pipe::{ReadPipe, WritePipe};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+use wasi_common_compat::pipe::WritePipe;
 use wasi_common_compat::{I32Exit, WasiCtx};
-use wasi_common_compat_sync::WasiCtxBuilder;
-use wasi_common_compat_sync::memfs::{Config as MemConfig, MemFs};
+use wasi_common_compat_sync::memfs::MemFs;
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Linker, Module, Result, Store, bail};
+use wasmtime::{Engine, Linker, Result, Store, StoreLimits, StoreLimitsBuilder, bail};
 
 /// Exit status for a trap: 128 + SIGABRT, as `wasmtime run` uses.
 pub const TRAP_STATUS: u8 = 134;
@@ -19,49 +25,6 @@ pub const TRAP_STATUS: u8 = 134;
 /// Exit status for any other error (a setup error, an invalid exit status),
 /// as `wasmtime run` gives.
 pub const ERROR_STATUS: u8 = 1;
-
-/// A compiled module and the engine it was compiled for.
-pub struct Loaded {
-    pub engine: Engine,
-    pub module: Module,
-    /// True if the module imports `wasi::thread-spawn` or a shared memory.
-    pub threaded: bool,
-}
-
-/// Reads, parses (`.wat` too) and compiles `path`.
-pub fn load(path: &Path) -> Result<Loaded> {
-    let bytes = std::fs::read(path).with_context(|| format!("failed to load {}", path.display()))?;
-    let wasm = wat::parse_bytes(&bytes).with_context(|| format!("failed to parse {}", path.display()))?;
-    let threaded = imports_threads(&wasm)?;
-    let mut config = Config::new();
-    if threaded {
-        wasi_common_compat_threads::configure(&mut config);
-    }
-    let engine = Engine::new(&config)?;
-    let module = Module::new(&engine, &wasm).with_context(|| format!("failed to load {}", path.display()))?;
-    Ok(Loaded {
-        engine,
-        module,
-        threaded,
-    })
-}
-
-/// True if the module imports `wasi::thread-spawn` or a shared memory.
-fn imports_threads(wasm: &[u8]) -> Result<bool> {
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::ImportSection(imports) = payload? {
-            for i in imports.into_imports() {
-                let i = i?;
-                let spawn = i.module == "wasi" && matches!(i.name, "thread-spawn" | "thread_spawn");
-                let shared = matches!(i.ty, wasmparser::TypeRef::Memory(m) if m.shared);
-                if spawn || shared {
-                    return Ok(true);
-                }
-            }
-        }
-    }
-    Ok(false)
-}
 
 /// How a run ended.
 pub enum Outcome {
@@ -199,153 +162,266 @@ pub struct Setup {
     pub determinism: Option<(DiffClock, DiffRandom)>,
 }
 
-/// `argv[0]` as `wasmtime run` gives it: `--argv0` if set, else the file
-/// name of the module alone (not the path, which would leak host paths).
-pub fn argv0(module: &Path) -> String {
-    module
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| module.to_string_lossy().into_owned())
+/// A store's data: the guest's context and the `-W max-*` limits.
+pub struct Host {
+    pub wasi: WasiCtx,
+    pub limits: StoreLimits,
 }
 
-/// The environment the guest gets from `--env` and `--inherit-env`.
-pub fn environment(args: &RunArgs) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = Vec::new();
-    if args.inherit_env {
-        env.extend(std::env::vars());
+/// The `-W max-memory-size`/`max-table-elements`/... limits of each store,
+/// as `wasmtime run` sets them.
+fn store_limits(w: &wasmtime_cli_flags::WasmOptions) -> StoreLimits {
+    let mut l = StoreLimitsBuilder::new();
+    if let Some(n) = w.max_memory_size {
+        l = l.memory_size(n);
     }
-    for e in &args.envs {
-        match e.split_once('=') {
-            Some((k, v)) => env.push((k.to_owned(), v.to_owned())),
-            None => {
-                if let Ok(v) = std::env::var(e) {
-                    env.push((e.clone(), v));
+    if let Some(n) = w.max_table_elements {
+        l = l.table_elements(n);
+    }
+    if let Some(n) = w.max_instances {
+        l = l.instances(n);
+    }
+    if let Some(n) = w.max_tables {
+        l = l.tables(n);
+    }
+    if let Some(n) = w.max_memories {
+        l = l.memories(n);
+    }
+    if let Some(t) = w.trap_on_grow_failure {
+        l = l.trap_on_grow_failure(t);
+    }
+    l.build()
+}
+
+/// Applies the per-store settings: the limiter, `-W fuel` (each store,
+/// hence each wasi-thread, gets the whole amount), and with `-W timeout`
+/// an epoch deadline (the watchdog bumps the epoch once, when time is up).
+fn setup_store(store: &mut Store<Host>, w: &wasmtime_cli_flags::WasmOptions) -> Result<()> {
+    store.limiter(|h| &mut h.limits);
+    if let Some(fuel) = w.fuel {
+        store.set_fuel(fuel)?;
+    }
+    if w.timeout.is_some() {
+        store.set_epoch_deadline(1);
+    }
+    Ok(())
+}
+
+/// The `-W timeout` clock: when it runs out before [`Watchdog::finish`], it
+/// bumps the engine's epoch (running wasm traps at its next check) and ends
+/// the program through its context (threads blocked in WASI calls wake and
+/// unwind; every thread of a threaded program stops).
+struct Watchdog {
+    state: Arc<(Mutex<WatchState>, Condvar)>,
+    timeout: Duration,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(PartialEq)]
+enum WatchState {
+    Running,
+    Finished,
+    Fired,
+}
+
+impl Watchdog {
+    fn start(timeout: Option<Duration>, engine: &Engine, ctx: &WasiCtx) -> Option<Watchdog> {
+        let timeout = timeout?;
+        let state = Arc::new((Mutex::new(WatchState::Running), Condvar::new()));
+        let (st, engine, ctx) = (state.clone(), engine.clone(), ctx.clone());
+        let thread = std::thread::Builder::new()
+            .name("wasi-compat-timeout".into())
+            .spawn(move || {
+                let (lock, cv) = &*st;
+                let deadline = Instant::now() + timeout;
+                let mut s = lock.lock().unwrap_or_else(|p| p.into_inner());
+                while *s == WatchState::Running {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        *s = WatchState::Fired;
+                        drop(s);
+                        engine.increment_epoch();
+                        ctx.request_exit(i32::from(TRAP_STATUS));
+                        return;
+                    }
+                    s = match cv.wait_timeout(s, deadline - now) {
+                        Ok((g, _)) => g,
+                        Err(p) => p.into_inner().0,
+                    };
                 }
+            })
+            .ok()?;
+        Some(Watchdog {
+            state,
+            timeout,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the clock; true if it had run out.
+    fn finish(mut self) -> bool {
+        let (lock, cv) = &*self.state;
+        let fired = {
+            let mut s = lock.lock().unwrap_or_else(|p| p.into_inner());
+            if *s == WatchState::Running {
+                *s = WatchState::Finished;
+            }
+            *s == WatchState::Fired
+        };
+        cv.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        fired
+    }
+}
+
+/// Runs `loaded` on this host: builds the context, instantiates, calls the
+/// entry point on the runtime `args` asks for (threaded modules always run
+/// on the sync runtime, one store per thread), under the `-W` limits.
+pub fn run(loaded: &Loaded, args: &RunArgs, plan: &WasiPlan, setup: &Setup) -> Outcome {
+    let ctx = match crate::ctx::build(args, plan, setup) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Error(e),
+    };
+    let dog = Watchdog::start(args.common.wasm.timeout, &loaded.engine, &ctx);
+    let result = run_with(loaded, args, plan, ctx);
+    match dog {
+        Some(dog) => {
+            let timeout = dog.timeout;
+            if dog.finish() {
+                let e = wasmtime::Error::from(wasmtime::Trap::Interrupt)
+                    .context(format!("timed out after {}", humantime(timeout)));
+                return Outcome::Trap(e);
+            }
+            Outcome::of(result)
+        }
+        None => Outcome::of(result),
+    }
+}
+
+/// `1s`, `250ms`, as `-W timeout` is written.
+fn humantime(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+fn add_wasi(linker: &mut Linker<Host>, plan: &WasiPlan, runtime: Runtime) -> Result<()> {
+    use wasi_common_compat::linker as l;
+    if !plan.enabled {
+        return Ok(());
+    }
+    match runtime {
+        Runtime::Sync => {
+            l::add_preview1_to_linker_sync(linker, |h| &mut h.wasi)?;
+            if plan.preview0 {
+                l::add_preview0_to_linker_sync(linker, |h| &mut h.wasi)?;
+            }
+        }
+        Runtime::Tokio => {
+            l::add_preview1_to_linker_async(linker, |h| &mut h.wasi)?;
+            if plan.preview0 {
+                l::add_preview0_to_linker_async(linker, |h| &mut h.wasi)?;
             }
         }
     }
-    env
+    Ok(())
 }
 
-/// The trees of `--mem-dir HOST::GUEST` (an empty HOST: an empty tree), each
-/// with the `--mem-dir-budget`, and their guest paths.
-/// Errors: `HOST` cannot be read, or does not fit the budget.
-pub fn mem_trees(args: &RunArgs) -> Result<Vec<(MemFs, String)>> {
-    args.mem_dirs
-        .iter()
-        .map(|spec| {
-            let (host, guest) = split_dir(spec);
-            let config = MemConfig::new().max_bytes(args.mem_dir_budget.saturating_mul(1 << 20));
-            let tree = if host.is_empty() {
-                MemFs::with_config(config)
-            } else {
-                MemFs::from_host_dir(config, &host)
-                    .map_err(|e| wasmtime::format_err!("failed to copy directory {host:?} into memory: {e}"))?
-            };
-            Ok((tree, guest))
-        })
-        .collect()
-}
-
-/// `HOST[::GUEST]` as (host, guest).
-pub fn split_dir(spec: &str) -> (String, String) {
-    match spec.split_once("::") {
-        Some((host, guest)) => (host.to_owned(), guest.to_owned()),
-        None => (spec.to_owned(), spec.to_owned()),
+fn run_with(loaded: &Loaded, args: &RunArgs, plan: &WasiPlan, ctx: WasiCtx) -> Result<()> {
+    let w = &args.common.wasm;
+    let runtime = if loaded.threaded { Runtime::Sync } else { args.runtime };
+    let mut linker: Linker<Host> = Linker::new(&loaded.engine);
+    if let Some(allow) = w.unknown_exports_allow {
+        linker.allow_unknown_exports(allow);
     }
-}
-
-fn build_ctx(args: &RunArgs, setup: &Setup) -> Result<WasiCtx> {
-    let mut b = match args.runtime {
-        crate::Runtime::Sync => WasiCtxBuilder::new(),
-        crate::Runtime::Tokio => wasi_common_compat_tokio::builder(),
+    add_wasi(&mut linker, plan, runtime)?;
+    if w.unknown_imports_trap == Some(true) {
+        linker.define_unknown_imports_as_traps(&loaded.module)?;
+    }
+    let host = Host {
+        wasi: ctx,
+        limits: store_limits(w),
     };
-    b = match &setup.stdio {
-        Stdio::Os => b.inherit_stdio(),
-        Stdio::P2 => crate::p2::os_stdio(b),
-        Stdio::Captured(c) => match &c.sinks {
-            Sinks::Bridged(out, err) => crate::p2::memory_stdio(b, &c.stdin, out, err),
-            Sinks::Core(out, err) => b
-                .stdin(Box::new(ReadPipe::from_bytes(c.stdin.clone())))
-                .stdout(Box::new(out.clone()))
-                .stderr(Box::new(err.clone())),
-        },
-    };
-    b = b.args(&setup.argv)?;
-    for (k, v) in &setup.env {
-        b = b.env(k, v)?;
+    if loaded.threaded {
+        return run_threaded(loaded, args, linker, host);
     }
-    for (host, guest) in &setup.dirs {
-        b = b
-            .preopened_dir(host, guest)
-            .with_context(|| format!("failed to open directory {host:?}"))?;
-    }
-    for (tree, guest) in &setup.mem_dirs {
-        b = b.preopened_memfs(tree.clone(), guest);
-    }
-    for addr in &args.tcplisten {
-        let l = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on {addr}"))?;
-        b = b.preopened_socket(l)?;
-    }
-    if let Some((clock, random)) = &setup.determinism {
-        b = b.clocks(clock.clocks()).random(Box::new(random.clone()));
-    }
-    Ok(b.build()?)
-}
-
-/// Runs `loaded` on this host: builds the context, instantiates, calls
-/// `_start` on the runtime `args` asks for (threaded modules always run on
-/// the sync runtime, one store per thread).
-pub fn run(loaded: &Loaded, args: &RunArgs, setup: &Setup) -> Outcome {
-    Outcome::of(run_inner(loaded, args, setup))
-}
-
-fn run_inner(loaded: &Loaded, args: &RunArgs, setup: &Setup) -> Result<()> {
-    let Loaded {
-        engine,
-        module,
-        threaded,
-    } = loaded;
-    let mut linker: Linker<WasiCtx> = Linker::new(engine);
-    match args.runtime {
-        _ if *threaded => {
-            wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
-            let opts = wasi_common_compat_threads::ThreadsOptions {
-                max_threads: args.max_threads,
-                ..Default::default()
-            };
-            let program = wasi_common_compat_threads::WasiThreads::new(
-                engine,
-                module,
-                linker,
-                |cx| cx,
-                |cx: &WasiCtx| cx.clone(),
-                opts,
-            )?;
-            program.run(build_ctx(args, setup)?)
+    let mut store = Store::new(&loaded.engine, host);
+    setup_store(&mut store, w)?;
+    let main = args.module().display().to_string();
+    match runtime {
+        Runtime::Sync => {
+            for (name, m) in &loaded.preloads {
+                linker
+                    .module(&mut store, name, m)
+                    .with_context(|| format!("failed to process preload `{name}`"))?;
+            }
+            if w.unknown_imports_default == Some(true) {
+                linker.define_unknown_imports_as_default_values(&mut store, &loaded.module)?;
+            }
+            let instance = linker
+                .instantiate(&mut store, &loaded.module)
+                .with_context(|| format!("failed to instantiate {main:?}"))?;
+            invoke::run_sync(&mut store, &instance, args)
         }
-        crate::Runtime::Sync => {
-            wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx)?;
-            let mut store = Store::new(engine, build_ctx(args, setup)?);
-            let instance = linker.instantiate(&mut store, module)?;
-            start_func(&mut store, &instance)?.call(&mut store, ())
-        }
-        crate::Runtime::Tokio => {
-            wasi_common_compat_tokio::add_to_linker(&mut linker, |cx| cx)?;
+        Runtime::Tokio => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(async {
-                let mut store = Store::new(engine, build_ctx(args, setup)?);
-                let instance = linker.instantiate_async(&mut store, module).await?;
-                start_func(&mut store, &instance)?.call_async(&mut store, ()).await
+                for (name, m) in &loaded.preloads {
+                    linker
+                        .module_async(&mut store, name, m)
+                        .await
+                        .with_context(|| format!("failed to process preload `{name}`"))?;
+                }
+                if w.unknown_imports_default == Some(true) {
+                    linker.define_unknown_imports_as_default_values(&mut store, &loaded.module)?;
+                }
+                let instance = linker
+                    .instantiate_async(&mut store, &loaded.module)
+                    .await
+                    .with_context(|| format!("failed to instantiate {main:?}"))?;
+                invoke::run_async(&mut store, &instance, args).await
             })
         }
     }
 }
 
-/// The module's `_start`.
-pub fn start_func<T>(store: &mut Store<T>, instance: &wasmtime::Instance) -> Result<wasmtime::TypedFunc<(), ()>> {
-    let Some(start) = instance.get_func(&mut *store, "_start") else {
-        bail!("the module exports no `_start` function (is it a preview1 command?)");
+/// A wasi-threads program: `_start` on this thread, one store per thread,
+/// each set up as the main one (limits, fuel, deadline).
+fn run_threaded(loaded: &Loaded, args: &RunArgs, linker: Linker<Host>, host: Host) -> Result<()> {
+    let w = &args.common.wasm;
+    if args.invoke.is_some() {
+        bail!("`--invoke` is not supported for wasi-threads programs (they start in `_start`)");
+    }
+    if !loaded.preloads.is_empty() {
+        bail!("`--preload` is not supported for wasi-threads programs");
+    }
+    if w.unknown_imports_default == Some(true) {
+        bail!(
+            "`-W unknown-imports-default` is not supported for wasi-threads programs (its values belong to one store)"
+        );
+    }
+    let opts = wasi_common_compat_threads::ThreadsOptions {
+        max_threads: args.max_threads,
+        max_memory_size: w.max_memory_size,
+        ..Default::default()
     };
-    start.typed::<(), ()>(&*store)
+    let limits = host.limits.clone();
+    let program = wasi_common_compat_threads::WasiThreads::new(
+        &loaded.engine,
+        &loaded.module,
+        linker,
+        |h: &mut Host| &mut h.wasi,
+        move |h: &Host| Host {
+            wasi: h.wasi.clone(),
+            limits: limits.clone(),
+        },
+        opts,
+    )?;
+    let w = w.clone();
+    let program = program.on_new_store(move |store| setup_store(store, &w));
+    program.run(host)
 }

@@ -1,175 +1,121 @@
 //! `wasi-compat`: runs WASI preview1 command modules on current Wasmtime.
 //!
-//! `wasi-compat run [OPTIONS] MODULE [ARGS]...` takes the flags of
-//! `wasmtime run` that matter for preview1 programs (`--dir HOST[::GUEST]`,
-//! `--env NAME[=VALUE]`, `--tcplisten ADDR`), so it can stand in for
-//! `wasmtime run` in scripts, in the wasi-testsuite adapter, and as cargo's
-//! `CARGO_TARGET_WASM32_WASIP1_RUNNER`. Exit statuses are those of `wasmtime
-//! run`: the guest's `proc_exit` status (0 when `_start` returns); 134 for a
-//! wasm trap (printed with its wasm backtrace); 1 for any other error (the
-//! module or a `--dir` cannot be opened, an import is missing, no `_start`,
-//! an exit status outside `[0, 126)`).
+//! `wasi-compat [run] [OPTIONS] MODULE [ARGS]...` takes `wasmtime run` 48's
+//! command line (the `run` word optional, as with `wasmtime`): the `-O`,
+//! `-C`, `-D`, `-W`, `-S` option groups and `--config FILE` through the
+//! `wasmtime-cli-flags` crate, `--dir HOST[::GUEST]`, `--env NAME[=VAL]`,
+//! `--argv0`, `--invoke`, `--preload`, `--allow-precompiled`, and `-S
+//! threads` as Wasmtime 46 took it. So it stands in for `wasmtime run` in
+//! scripts, in the wasi-testsuite adapter, and as cargo's
+//! `CARGO_TARGET_WASM32_WASIP1[_THREADS]_RUNNER`. Exit statuses are those of
+//! `wasmtime run`: the guest's `proc_exit` status (0 when the entry point
+//! returns); 134 for a wasm trap, a `-W timeout` or running out of `-W
+//! fuel` (printed with its wasm backtrace); 1 for any other error (the
+//! module or a `--dir` cannot be opened, an import is missing, an exit
+//! status outside `[0, 126)`); 2 for a command line clap rejects.
+//!
+//! `wasi-compat compile [OPTIONS] MODULE [-o OUT]` compiles ahead of time
+//! into a `.cwasm` (see [`load::compile`]).
 //!
 //! `wasi-compat diff [OPTIONS] MODULE [ARGS]...` runs the module here and on
 //! a reference host (wasmtime-wasi 48's preview1, or `--against CMD`) and
 //! reports the first difference (see [`diff`]).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use options::{RunArgs, StdioMode};
 use std::process::ExitCode;
 
+mod ctx;
 mod determinism;
 mod diff;
 mod exec;
+mod invoke;
+mod load;
+mod options;
 mod p2;
 mod reference;
 mod trace;
 mod tree;
+mod wasi_opts;
 
 #[derive(Parser)]
 #[command(
     name = "wasi-compat",
     version,
-    about = "Run WASI preview1 programs on current Wasmtime"
+    about = "Run WASI preview1 programs on current Wasmtime",
+    after_help = "If no subcommand is given, `run` is used: `wasi-compat foo.wasm` is `wasi-compat run foo.wasm`.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+
+    #[command(flatten)]
+    run: Box<RunArgs>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a preview1 command module (.wasm or .wat).
-    Run(RunArgs),
+    /// Run a preview1 module (.wasm, .wat, or .cwasm with --allow-precompiled).
+    Run(Box<RunArgs>),
+    /// Compile a module ahead of time into a .cwasm file.
+    Compile(load::CompileArgs),
     /// Run a module on this host and on a reference host and compare what
     /// they did: exit status, stdout, stderr, preopened trees (and with
     /// `--calls` the preview1 calls). Prints `same` (exit 0) or the first
     /// difference (exit 1); exit 2 if the comparison could not run.
-    Diff(diff::DiffArgs),
-}
-
-/// The options of `run` (also taken by `diff`).
-#[derive(clap::Args)]
-struct RunArgs {
-    /// Preopen host directory HOST as GUEST (default: the same path).
-    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-    dirs: Vec<String>,
-
-    /// Preopen a copy of host directory HOST, held in memory, as GUEST
-    /// (`::GUEST`: an empty tree). The guest's changes are not written back.
-    #[arg(long = "mem-dir", value_name = "HOST::GUEST")]
-    mem_dirs: Vec<String>,
-
-    /// The most bytes each `--mem-dir` tree may hold (the copy of HOST
-    /// included); writes beyond it get `ENOSPC`.
-    #[arg(long, value_name = "MIB", default_value_t = 256)]
-    mem_dir_budget: u64,
-
-    /// Set NAME=VALUE in the guest's environment; NAME alone copies the host's value.
-    #[arg(long = "env", value_name = "NAME[=VALUE]")]
-    envs: Vec<String>,
-
-    /// Give the guest the whole host environment.
-    #[arg(long)]
-    inherit_env: bool,
-
-    /// Listen on this TCP address and hand the socket to the guest (after the preopened directories).
-    #[arg(long = "tcplisten", value_name = "ADDR")]
-    tcplisten: Vec<String>,
-
-    /// How the guest's stdin/stdout/stderr are served: `os` gives it the
-    /// process's descriptors; `p2` serves them through wasmtime-wasi's
-    /// preview2 stdio streams over the p1-to-p2 bridge (to check that a
-    /// module behaves the same on the new stream backends).
-    #[arg(long, value_enum, default_value_t = StdioMode::Os)]
-    stdio: StdioMode,
-
-    /// How the guest is driven: `sync` (the poll(2) backend, a blocking
-    /// call) or `tokio` (an async store on a tokio runtime, waits through
-    /// tokio).
-    #[arg(long, value_enum, default_value_t = Runtime::Sync)]
-    runtime: Runtime,
-
-    /// Most threads a `wasm32-wasip1-threads` program may have alive at once
-    /// besides its main thread (modules that import `wasi::thread-spawn` or
-    /// a shared memory run with threads automatically; they always use the
-    /// sync runtime).
-    #[arg(long, value_name = "N", default_value_t = 256)]
-    max_threads: u32,
-
-    /// The guest's `argv[0]` (default: the module's file name, without its
-    /// directory, as `wasmtime run` gives).
-    #[arg(long, value_name = "NAME")]
-    argv0: Option<String>,
-
-    /// Print every preview1 call, with its arguments, result and thread, one
-    /// line each, to FILE (`--trace` alone: to stderr).
-    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
-    trace: Option<String>,
-
-    /// The module to run.
-    module: PathBuf,
-
-    /// Arguments for the guest (`argv[1..]`).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Runtime {
-    Sync,
-    Tokio,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum StdioMode {
-    Os,
-    P2,
+    Diff(Box<diff::DiffArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Diff(args) => diff::main(args),
-    }
-}
-
-/// The guest's `argv`: `argv[0]`, then the arguments.
-fn guest_argv(args: &RunArgs) -> Vec<String> {
-    let argv0 = args.argv0.clone().unwrap_or_else(|| exec::argv0(&args.module));
-    std::iter::once(argv0).chain(args.args.iter().cloned()).collect()
-}
-
-fn run(args: RunArgs) -> ExitCode {
-    if let Err(e) = trace::install(args.trace.as_deref(), false) {
-        eprintln!("Error: failed to open the trace file: {e}");
-        return ExitCode::from(exec::ERROR_STATUS);
-    }
-    let loaded = match exec::load(&args.module) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("Error: {e:?}");
-            return ExitCode::from(exec::ERROR_STATUS);
-        }
-    };
-    let setup = exec::Setup {
-        argv: guest_argv(&args),
-        env: exec::environment(&args),
-        dirs: args.dirs.iter().map(|d| exec::split_dir(d)).collect(),
-        mem_dirs: match exec::mem_trees(&args) {
-            Ok(t) => t,
+        None => run(*cli.run),
+        Some(Command::Run(args)) => run(*args),
+        Some(Command::Diff(args)) => diff::main(*args),
+        Some(Command::Compile(args)) => match load::compile(args) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("Error: {e:?}");
-                return ExitCode::from(exec::ERROR_STATUS);
+                ExitCode::from(exec::ERROR_STATUS)
             }
         },
+    }
+}
+
+/// Everything before the guest runs: the engine configuration, the WASI
+/// plan, the compiled module, and what the context is built from.
+/// Errors: any of them fails (printed as `wasmtime run` prints a setup
+/// error, status 1).
+fn prepare(args: &mut RunArgs) -> wasmtime::Result<(load::Loaded, wasi_opts::WasiPlan, exec::Setup)> {
+    let config = load::engine_config(args)?;
+    let plan = wasi_opts::WasiPlan::new(args)?;
+    if let Err(e) = trace::install(args.trace.as_deref(), false) {
+        wasmtime::bail!("failed to open the trace file: {e}");
+    }
+    let loaded = load::load(args, &plan, &config)?;
+    let setup = exec::Setup {
+        argv: args.guest_argv()?,
+        env: ctx::environment(args, &plan),
+        dirs: args.dirs.iter().map(|d| ctx::split_dir(d)).collect(),
+        mem_dirs: ctx::mem_trees(args)?,
         stdio: match args.stdio {
             StdioMode::Os => exec::Stdio::Os,
             StdioMode::P2 => exec::Stdio::P2,
         },
         determinism: None,
     };
-    exec::run(&loaded, &args, &setup).report(&args.module)
+    Ok((loaded, plan, setup))
+}
+
+fn run(mut args: RunArgs) -> ExitCode {
+    let (loaded, plan, setup) = match prepare(&mut args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            return ExitCode::from(exec::ERROR_STATUS);
+        }
+    };
+    exec::run(&loaded, &args, &plan, &setup).report(args.module())
 }

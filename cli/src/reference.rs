@@ -3,7 +3,8 @@
 //! or an external command taking `wasmtime run`-style flags (`--against`).
 
 use crate::determinism::{DiffClock, DiffRandom};
-use crate::exec::{CAPTURE_LIMIT, Loaded, Outcome, start_func};
+use crate::exec::{CAPTURE_LIMIT, Outcome};
+use crate::load::Loaded;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use wasmtime::error::Context as _;
@@ -63,7 +64,16 @@ pub fn run_wasmtime_wasi(loaded: &Loaded, setup: &RefSetup<'_>) -> Result<Ran> {
     let mut store = Store::new(&loaded.engine, ctx);
     let result = (|| {
         let instance = linker.instantiate(&mut store, &loaded.module)?;
-        start_func(&mut store, &instance)?.call(&mut store, ())
+        if let Some(init) = instance.get_func(&mut store, "_initialize") {
+            init.typed::<(), ()>(&store)?.call(&mut store, ())?;
+        }
+        let entry = instance
+            .get_func(&mut store, "")
+            .or_else(|| instance.get_func(&mut store, "_start"));
+        match entry {
+            Some(f) => f.typed::<(), ()>(&store)?.call(&mut store, ()),
+            None => Ok(()),
+        }
     })();
     let outcome = match result {
         Err(e) if e.downcast_ref::<wasmtime_wasi::I32Exit>().is_some() => {

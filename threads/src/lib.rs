@@ -68,4 +68,4 @@
 
 mod program;
 
-pub use program::{ThreadsOptions, WasiThreads, configure, is_threaded};
+pub use program::{ThreadsOptions, WasiThreads, configure, diagnose, is_threaded};

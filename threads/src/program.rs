@@ -4,7 +4,10 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use wasi_common_compat::{Errno, I32Exit, WasiCtx};
-use wasmtime::{Caller, Config, Engine, ExternType, InstancePre, Linker, Module, SharedMemory, Store, UpdateDeadline};
+use wasmtime::{
+    Caller, Config, Engine, ExternType, InstancePre, Linker, MemoryType, MemoryTypeBuilder, Module, SharedMemory,
+    Store, UpdateDeadline,
+};
 
 /// Largest thread id the proposal allows.
 const MAX_TID: i32 = 0x1FFF_FFFF;
@@ -20,6 +23,13 @@ pub struct ThreadsOptions {
     /// How long [`WasiThreads::run`] waits, after the program ended, for its
     /// other threads to unwind before leaving them behind. Default: 5 s.
     pub shutdown_grace: Duration,
+    /// The most bytes the program's shared memory may grow to. Wasmtime's
+    /// `ResourceLimiter` is not asked about shared memories, so the limit is
+    /// applied when the memory is created: its maximum is lowered to fit
+    /// (an import may be given a memory with a smaller maximum), and
+    /// `memory.grow` beyond it returns -1. Default: none (the module's own
+    /// maximum).
+    pub max_memory_size: Option<usize>,
 }
 
 impl Default for ThreadsOptions {
@@ -28,6 +38,7 @@ impl Default for ThreadsOptions {
             max_threads: 256,
             stack_size: 8 << 20,
             shutdown_grace: Duration::from_secs(5),
+            max_memory_size: None,
         }
     }
 }
@@ -45,6 +56,82 @@ pub fn is_threaded(module: &Module) -> bool {
         (i.module() == "wasi" && matches!(i.name(), "thread-spawn" | "thread_spawn"))
             || matches!(i.ty(), ExternType::Memory(m) if m.is_shared())
     })
+}
+
+/// Why a module that imports `thread-spawn` cannot work as a threaded
+/// program, if it cannot: it does not import a shared memory (each thread
+/// would get a memory of its own, so nothing a thread does would be seen by
+/// the others), or it does not export `wasi_thread_start(i32, i32)` (every
+/// spawn would fail). `None` for modules that do not import `thread-spawn`
+/// and for well-formed threaded modules. Hosts call it before running, to
+/// fail with the reason instead of running a program whose spawns fail.
+pub fn diagnose(module: &Module) -> Option<String> {
+    let spawns = module
+        .imports()
+        .any(|i| i.module() == "wasi" && matches!(i.name(), "thread-spawn" | "thread_spawn"));
+    if !spawns {
+        return None;
+    }
+    let shared_import = module
+        .imports()
+        .any(|i| matches!(i.ty(), ExternType::Memory(m) if m.is_shared()));
+    if !shared_import {
+        let own = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)));
+        let what = if own {
+            "defines and exports its own memory"
+        } else {
+            "imports no shared memory"
+        };
+        return Some(format!(
+            "the module imports `wasi::thread-spawn` but {what}: a wasi-threads module must import a \
+             shared memory (build for wasm32-wasip1-threads, or link with `--import-memory \
+             --shared-memory --max-memory=N`)"
+        ));
+    }
+    if !entry_point_ok(module) {
+        return Some(
+            "the module imports `wasi::thread-spawn` but exports no `wasi_thread_start(i32, i32)`, \
+             the function every new thread starts in"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+fn entry_point_ok(module: &Module) -> bool {
+    matches!(
+        module.get_export("wasi_thread_start"),
+        Some(ExternType::Func(f)) if f.params().len() == 2
+            && f.params().all(|p| matches!(p, wasmtime::ValType::I32))
+            && f.results().len() == 0
+    )
+}
+
+/// Creates the shared memory for an import of type `ty`, its maximum
+/// lowered to `limit` bytes if one is given.
+/// Errors: the memory's minimum exceeds the limit.
+fn shared_memory(engine: &Engine, ty: MemoryType, limit: Option<usize>) -> wasmtime::Result<SharedMemory> {
+    let Some(limit) = limit else {
+        return SharedMemory::new(engine, ty);
+    };
+    let page = ty.page_size();
+    let limit_pages = (limit as u64) / page.max(1);
+    if ty.minimum() > limit_pages {
+        wasmtime::bail!(
+            "memory minimum size of {} pages exceeds memory limits ({} bytes)",
+            ty.minimum(),
+            limit
+        );
+    }
+    let max = ty.maximum().map_or(limit_pages, |m| m.min(limit_pages));
+    let lowered = MemoryTypeBuilder::new()
+        .shared(true)
+        .memory64(ty.is_64())
+        .page_size_log2(ty.page_size_log2())
+        .min(ty.minimum())
+        .max(Some(max))
+        .build()?;
+    SharedMemory::new(engine, lowered)
 }
 
 /// The marker error of threads stopped because their program ended.
@@ -75,12 +162,18 @@ struct Program<T: 'static> {
     opts: ThreadsOptions,
     derive: Box<dyn Fn(&T) -> T + Send + Sync>,
     ctx_of: Box<dyn Fn(&mut T) -> &mut WasiCtx + Send + Sync>,
+    /// Run on every store (the main thread's and each spawned one's) before
+    /// its instance is made.
+    store_setup: OnceLock<StoreSetup<T>>,
     ctx: OnceLock<WasiCtx>,
     ended: AtomicBool,
     /// The main thread is still inside `_start`.
     main_running: AtomicBool,
     outcome: Mutex<Option<Outcome>>,
 }
+
+/// A hook run on every new store of a program.
+type StoreSetup<T> = Box<dyn Fn(&mut Store<T>) -> wasmtime::Result<()> + Send + Sync>;
 
 fn lock<X>(m: &Mutex<X>) -> MutexGuard<'_, X> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -117,16 +210,11 @@ impl<T: Send + 'static> WasiThreads<T> {
                 memory = Some((
                     i.module().to_owned(),
                     i.name().to_owned(),
-                    SharedMemory::new(engine, m)?,
+                    shared_memory(engine, m, opts.max_memory_size)?,
                 ));
             }
         }
-        let entry_ok = matches!(
-            module.get_export("wasi_thread_start"),
-            Some(ExternType::Func(f)) if f.params().len() == 2
-                && f.params().all(|p| matches!(p, wasmtime::ValType::I32))
-                && f.results().len() == 0
-        );
+        let entry_ok = entry_point_ok(module);
         let program = Arc::new(Program {
             engine: engine.clone(),
             pre: OnceLock::new(),
@@ -138,6 +226,7 @@ impl<T: Send + 'static> WasiThreads<T> {
             opts,
             derive: Box::new(derive),
             ctx_of: Box::new(ctx_of),
+            store_setup: OnceLock::new(),
             ctx: OnceLock::new(),
             ended: AtomicBool::new(false),
             main_running: AtomicBool::new(false),
@@ -154,6 +243,17 @@ impl<T: Send + 'static> WasiThreads<T> {
             linker,
             module: module.clone(),
         })
+    }
+
+    /// Sets a hook run on every store of the program, the main thread's
+    /// and each spawned thread's, after it is made and before its instance
+    /// is: where a host sets fuel (`Store::set_fuel`, per thread), a
+    /// resource limiter, or call hooks. An error from it ends the program as
+    /// a trap does (for the main thread: [`run`](Self::run) returns it).
+    /// Only the first hook set is kept.
+    pub fn on_new_store(self, setup: impl Fn(&mut Store<T>) -> wasmtime::Result<()> + Send + Sync + 'static) -> Self {
+        let _ = self.program.store_setup.set(Box::new(setup));
+        self
     }
 
     /// Runs the program: `_start` on this thread in a store holding `data`,
@@ -179,6 +279,9 @@ impl<T: Send + 'static> WasiThreads<T> {
         }
         let mut store = Store::new(&p.engine, data);
         p.watch_epoch(&mut store);
+        if let Some(setup) = p.store_setup.get() {
+            setup(&mut store)?;
+        }
         let mut linker = self.linker.clone();
         if let Some((m, n, mem)) = &p.memory {
             linker.define(&store, m, n, mem.clone())?;
@@ -253,6 +356,9 @@ impl<T: Send + 'static> Program<T> {
                     std::sync::atomic::fence(Ordering::SeqCst);
                     if prog.ended.load(Ordering::SeqCst) {
                         return Err(wasmtime::Error::new(ProgramEnded));
+                    }
+                    if let Some(setup) = prog.store_setup.get() {
+                        setup(&mut store)?;
                     }
                     pre.instantiate(&mut store)
                         .and_then(|i| i.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))

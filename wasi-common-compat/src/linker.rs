@@ -237,6 +237,18 @@ pub fn add_to_linker_sync<T: 'static>(
     linker: &mut Linker<T>,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> wasmtime::Result<()> {
+    add_preview1_to_linker_sync(linker, get)?;
+    add_preview0_to_linker_sync(linker, get)
+}
+
+/// Defines only `wasi_snapshot_preview1` in `linker` (see
+/// [`add_to_linker_sync`], which also defines `wasi_unstable`).
+///
+/// Errors: a definition clashes with one already in the linker.
+pub fn add_preview1_to_linker_sync<T: 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
     preview1_funcs!(
         linker,
         get,
@@ -247,6 +259,19 @@ pub fn add_to_linker_sync<T: 'static>(
     define_funcs!(linker, get, "wasi_snapshot_preview1", preview1::wasi_snapshot_preview1, sync, [
         sock_accept(a0: i32, a1: i32, a2: i32) -> i32, abi;
     ]);
+    Ok(())
+}
+
+/// Defines only `wasi_unstable` (preview0) in `linker` for synchronous use;
+/// [`add_to_linker_sync`] defines it with preview1. A host that must not
+/// offer preview0 (`wasmtime run -S preview0=n`) defines preview1 alone
+/// with [`add_preview1_to_linker_sync`].
+///
+/// Errors: a definition clashes with one already in the linker.
+pub fn add_preview0_to_linker_sync<T: 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
     preview1_funcs!(linker, get, "wasi_unstable", preview0::wasi_unstable, sync);
     Ok(())
 }
@@ -262,6 +287,18 @@ pub fn add_to_linker_async<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> wasmtime::Result<()> {
+    add_preview1_to_linker_async(linker, get)?;
+    add_preview0_to_linker_async(linker, get)
+}
+
+/// Defines only `wasi_snapshot_preview1` in `linker` (see
+/// [`add_to_linker_async`], which also defines `wasi_unstable`).
+///
+/// Errors: a definition clashes with one already in the linker.
+pub fn add_preview1_to_linker_async<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
     preview1_funcs!(
         linker,
         get,
@@ -272,6 +309,17 @@ pub fn add_to_linker_async<T: Send + 'static>(
     define_funcs!(linker, get, "wasi_snapshot_preview1", preview1::wasi_snapshot_preview1, async, [
         sock_accept(a0: i32, a1: i32, a2: i32) -> i32, abi;
     ]);
+    Ok(())
+}
+
+/// Defines only `wasi_unstable` (preview0) in `linker` for async calls (see
+/// [`add_preview0_to_linker_sync`]).
+///
+/// Errors: a definition clashes with one already in the linker.
+pub fn add_preview0_to_linker_async<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
     preview1_funcs!(linker, get, "wasi_unstable", preview0::wasi_unstable, async);
     Ok(())
 }
