@@ -10,7 +10,6 @@ use crate::load::Loaded;
 use crate::options::{RunArgs, Runtime};
 use crate::wasi_opts::WasiPlan;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use wasi_common_compat::pipe::WritePipe;
@@ -80,12 +79,12 @@ impl Outcome {
 
     /// Prints what `wasmtime run` prints for a failed run and gives the
     /// process status.
-    pub fn report(self, module: &Path) -> ExitCode {
+    pub fn report(self, module: &Path) -> u8 {
         let status = self.status();
         if let Outcome::Trap(e) | Outcome::Error(e) = &self {
             eprintln!("Error: failed to run main module `{}`\n\n{e:?}", module.display());
         }
-        ExitCode::from(status)
+        status
     }
 }
 

@@ -117,5 +117,12 @@ fn run(mut args: RunArgs) -> ExitCode {
             return ExitCode::from(exec::ERROR_STATUS);
         }
     };
-    exec::run(&loaded, &args, &plan, &setup).report(args.module())
+    let status = exec::run(&loaded, &args, &plan, &setup).report(args.module());
+    // Leave as `wasmtime run` leaves: at once, without tearing down the
+    // engine, the compiled code and the stores (unmapping a large module's
+    // code and memory costs more than the rest of a cached start). Rust's
+    // stdout buffer is flushed first; the guest's output went out through
+    // its own writes.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(i32::from(status))
 }
