@@ -123,7 +123,7 @@ fn compare(args: &mut DiffArgs) -> Result<Option<String>> {
     let argv = run.guest_argv()?;
     let env = crate::ctx::environment(run, &plan);
     let record = args.calls && args.against.is_none();
-    trace::install(run.trace.as_deref(), record)?;
+    trace::install(run.trace.as_deref(), record, run.common.debug.logging != Some(false))?;
 
     let inputs = Inputs {
         argv: &argv,

@@ -60,7 +60,7 @@ enum Command {
     /// Run a preview1 module (.wasm, .wat, or .cwasm with --allow-precompiled).
     Run(Box<RunArgs>),
     /// Compile a module ahead of time into a .cwasm file.
-    Compile(load::CompileArgs),
+    Compile(Box<load::CompileArgs>),
     /// Run a module on this host and on a reference host and compare what
     /// they did: exit status, stdout, stderr, preopened trees (and with
     /// `--calls` the preview1 calls). Prints `same` (exit 0) or the first
@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         None => run(*cli.run),
         Some(Command::Run(args)) => run(*args),
         Some(Command::Diff(args)) => diff::main(*args),
-        Some(Command::Compile(args)) => match load::compile(args) {
+        Some(Command::Compile(args)) => match load::compile(*args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("Error: {e:?}");
@@ -91,7 +91,8 @@ fn main() -> ExitCode {
 fn prepare(args: &mut RunArgs) -> wasmtime::Result<(load::Loaded, wasi_opts::WasiPlan, exec::Setup)> {
     let config = load::engine_config(args)?;
     let plan = wasi_opts::WasiPlan::new(args)?;
-    if let Err(e) = trace::install(args.trace.as_deref(), false) {
+    let log = args.common.debug.logging != Some(false);
+    if let Err(e) = trace::install(args.trace.as_deref(), false, log) {
         wasmtime::bail!("failed to open the trace file: {e}");
     }
     let loaded = load::load(args, &plan, &config)?;

@@ -107,9 +107,11 @@ pub fn take_recording() -> Vec<Call> {
 }
 
 /// Installs the subscriber: calls to `FILE` (`-` for stderr) or into the
-/// recording; `RUST_LOG`, when set, adds the usual `tracing` output filtered
-/// by it. Errors: `FILE` cannot be created.
-pub fn install(trace: Option<&str>, record: bool) -> std::io::Result<()> {
+/// recording; `WASMTIME_LOG` (as `wasmtime run` reads it) or else
+/// `RUST_LOG`, when set and `log` is true (no `-D logging=n`), adds the
+/// usual `tracing` output to stderr filtered by it.
+/// Errors: `FILE` cannot be created.
+pub fn install(trace: Option<&str>, record: bool, log: bool) -> std::io::Result<()> {
     let sink = match trace {
         Some("-") => Some(Sink::Write(Mutex::new(Box::new(std::io::stderr())))),
         Some(path) => Some(Sink::Write(Mutex::new(Box::new(std::io::BufWriter::new(LineFlush(
@@ -118,10 +120,13 @@ pub fn install(trace: Option<&str>, record: bool) -> std::io::Result<()> {
         None if record => Some(Sink::Record),
         None => None,
     };
-    let env = std::env::var_os("RUST_LOG").map(|_| {
+    let var = ["WASMTIME_LOG", "RUST_LOG"]
+        .into_iter()
+        .find(|v| std::env::var_os(v).is_some());
+    let env = var.filter(|_| log).map(|v| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
-            .with_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_filter(tracing_subscriber::EnvFilter::from_env(v))
     });
     if sink.is_none() && env.is_none() {
         return Ok(());

@@ -81,6 +81,9 @@ impl WasiPlan {
             (Some(_), Some(_)) => bail!("The -Scommon option should not be use with -Scli as it is a deprecated alias"),
             (c, None) | (None, c) => c,
         };
+        if d.log_to_files == Some(true) {
+            warn_ignored("-D log-to-files", "logs go to stderr (filter them with WASMTIME_LOG)");
+        }
         if w.cli_exit_with_code == Some(false) {
             warn_ignored(
                 "-S cli-exit-with-code=n",
@@ -116,10 +119,7 @@ impl WasiPlan {
         }
         let mut tcplisten = args.tcplisten.clone();
         tcplisten.extend(w.tcplisten.iter().cloned());
-        let max_fds = match w.max_resources {
-            None => None,
-            Some(n) => Some(u32::try_from(n).unwrap_or(u32::MAX)),
-        };
+        let max_fds = w.max_resources.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         Ok(WasiPlan {
             enabled: cli != Some(false),
             preview0: w.preview0 != Some(false),

@@ -61,6 +61,43 @@
 //! program.run(WasiCtx::builder().build()?)?;
 //! # Ok::<(), wasmtime::Error>(())
 //! ```
+//!
+//! ## Limits and diagnosis
+//! [`WasiThreads::on_new_store`] runs a hook on every thread's store (set
+//! fuel, a resource limiter, call hooks there); [`ThreadsOptions::max_memory_size`]
+//! caps the shared memory, which Wasmtime's resource limiters never see;
+//! [`diagnose`] tells why a module that imports `thread-spawn` cannot work
+//! (no shared memory import, no `wasi_thread_start`) before running it.
+//! ```
+//! use wasi_common_compat::WasiCtx;
+//! use wasi_common_compat_threads::{WasiThreads, ThreadsOptions, configure, diagnose};
+//! use wasmtime::{Config, Engine, Linker, Module};
+//!
+//! let mut config = Config::new();
+//! configure(&mut config).consume_fuel(true);
+//! let engine = Engine::new(&config)?;
+//! // Grows its shared memory by 50 pages and traps if that worked.
+//! let module = Module::new(&engine, r#"(module
+//!   (import "env" "memory" (memory 1 100 shared))
+//!   (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+//!   (func (export "wasi_thread_start") (param i32 i32))
+//!   (func (export "_start")
+//!     (if (i32.ne (memory.grow (i32.const 50)) (i32.const -1)) (then unreachable))))"#)?;
+//! assert_eq!(diagnose(&module), None);
+//! let mut linker: Linker<WasiCtx> = Linker::new(&engine);
+//! wasi_common_compat::linker::add_to_linker_sync(&mut linker, |cx| cx)?;
+//! let opts = ThreadsOptions { max_memory_size: Some(4 << 16), ..Default::default() };
+//! let program = WasiThreads::new(&engine, &module, linker, |cx| cx, |cx: &WasiCtx| cx.clone(), opts)?
+//!     .on_new_store(|store| store.set_fuel(1_000_000));
+//! program.run(WasiCtx::builder().build()?)?;
+//!
+//! let unshared = Module::new(&engine, r#"(module
+//!   (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+//!   (memory (export "memory") 1)
+//!   (func (export "_start")))"#)?;
+//! assert!(diagnose(&unshared).is_some_and(|why| why.contains("shared memory")));
+//! # Ok::<(), wasmtime::Error>(())
+//! ```
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

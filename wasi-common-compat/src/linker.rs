@@ -245,6 +245,17 @@ pub fn add_to_linker_sync<T: 'static>(
 /// [`add_to_linker_sync`], which also defines `wasi_unstable`).
 ///
 /// Errors: a definition clashes with one already in the linker.
+///
+/// ```
+/// use wasi_common_compat::{WasiCtx, linker};
+/// let engine = wasmtime::Engine::default();
+/// let mut l: wasmtime::Linker<WasiCtx> = wasmtime::Linker::new(&engine);
+/// linker::add_preview1_to_linker_sync(&mut l, |cx| cx)?;
+/// let mut store = wasmtime::Store::new(&engine, WasiCtx::builder().build()?);
+/// assert!(l.get(&mut store, "wasi_snapshot_preview1", "fd_write").is_ok());
+/// assert!(l.get(&mut store, "wasi_unstable", "fd_write").is_err());
+/// # Ok::<(), wasmtime::Error>(())
+/// ```
 pub fn add_preview1_to_linker_sync<T: 'static>(
     linker: &mut Linker<T>,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
