@@ -277,7 +277,7 @@ impl Hosts {
 
     fn run_tokio(&self, argv: &[String]) -> Result<Vec<u8>> {
         let (linker, module, rt) = (need(&self.tokio_linker)?, need(&self.module)?, need(&self.rt)?);
-        let (ctx, err) = self.ctx(wasi_common_compat_tokio::builder(), argv, false)?;
+        let (ctx, err) = self.ctx(wasi_common_compat_tokio::builder().into_sync(), argv, false)?;
         let result = rt.block_on(async {
             let mut store = Store::new(module.engine(), ctx);
             let instance = linker.instantiate_async(&mut store, module).await?;

@@ -90,7 +90,7 @@ fn listenfd_sockets() -> Result<Vec<std::net::TcpListener>> {
 pub fn build(args: &RunArgs, plan: &WasiPlan, setup: &Setup) -> Result<WasiCtx> {
     let mut b = match args.runtime {
         Runtime::Sync => WasiCtxBuilder::new(),
-        Runtime::Tokio => wasi_common_compat_tokio::builder(),
+        Runtime::Tokio => wasi_common_compat_tokio::builder().into_sync(),
     };
     b = match &setup.stdio {
         Stdio::Os => {

@@ -646,7 +646,7 @@ impl Run {
             Backend::Sync | Backend::P2 | Backend::Wasmi | Backend::Memfs | Backend::WasmiMemfs => {
                 wasi_common_compat_sync::WasiCtxBuilder::new()
             }
-            Backend::Tokio => wasi_common_compat_tokio::builder(),
+            Backend::Tokio => wasi_common_compat_tokio::builder().into_sync(),
         };
         let mut b = base
             .stdin(stdin)

@@ -9,6 +9,10 @@
 //! alike (nothing here calls `block_in_place` or nests a runtime); the
 //! runtime needs its I/O driver (`enable_io`/`enable_all`).
 //!
+//! Build contexts with this crate's [`WasiCtxBuilder`] (or [`builder()`]),
+//! not the sync backend's: that one's scheduler waits in `poll(2)`, which
+//! in an async store blocks the executor thread.
+//!
 //! ## Regular-file I/O: one choke point, inline
 //! Reads and writes of regular files (and directory operations) run inline
 //! on the executor thread, in the non-blocking attempt of each call, exactly
@@ -87,18 +91,19 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod ctx_builder;
 pub mod sched;
 
+pub use ctx_builder::WasiCtxBuilder;
 pub use sched::TokioSched;
 pub use wasi_common_compat::{Error, Result, WasiCtx};
-pub use wasi_common_compat_sync::{Dir, File, TcpListener, TcpStream, WasiCtxBuilder, stdio};
+pub use wasi_common_compat_sync::{Dir, File, TcpListener, TcpStream, stdio};
 
 #[cfg(feature = "wasmtime")]
 pub use wasi_common_compat::linker::add_to_linker_async as add_to_linker;
 
-/// A builder for contexts of async stores: the sync backend's builder (host
-/// files, directories, stdio, sockets, pipes, and every other setting) with
-/// [`TokioSched`] as the scheduler.
+/// A builder for contexts of async stores, with [`TokioSched`] as the
+/// scheduler: the same as [`WasiCtxBuilder::new`]. Never fails.
 pub fn builder() -> WasiCtxBuilder {
-    WasiCtxBuilder::new().sched(Box::new(TokioSched))
+    WasiCtxBuilder::new()
 }

@@ -98,11 +98,12 @@ pub(crate) fn fd_write(ctx: &WasiCtx, mem: &mut [u8], fd: i32, iovs: i32, count:
     if !f.rights().base().contains(Rights::FD_WRITE) {
         return None;
     }
-    // A blocking write of more than `PIPE_BUF` bytes to a stream may be
+    // A blocking write of more than `PIPE_BUF` bytes to a stream (an OS
+    // stream or a bridged one) may be
     // taken in parts, which the general path finishes (waiting between
     // them); smaller ones are all or nothing, so they stay here.
     let total: usize = regs[..n].iter().map(|r| r.1).sum();
-    if total > PIPE_BUF && !f.nonblocking() && matches!(f.file().pollable(), crate::Pollable::Fd(_)) {
+    if total > PIPE_BUF && !f.nonblocking() && !matches!(f.file().pollable(), crate::Pollable::Always) {
         return None;
     }
     let mut slices = [IoSlice::new(&[]); MAX_FAST_IOVS];

@@ -299,11 +299,11 @@ async fn write_all_chunks(
         write_from_guest(mem, iovs, once)
     })
     .await?;
-    // A blocking write to a stream (a pipe, a socket) writes everything, as
-    // `write(2)` does on a blocking pipe, waiting in the scheduler between
-    // parts (so the program's exit interrupts it). Files and non-blocking
-    // fds keep the short count.
-    if done > 0 && !f.nonblocking() && matches!(file.pollable(), crate::Pollable::Fd(_)) {
+    // A blocking write to a stream (a pipe, a socket, a bridged preview2
+    // stream) writes everything, as `write(2)` does on a blocking pipe,
+    // waiting in the scheduler between parts (so the program's exit
+    // interrupts it). Files and non-blocking fds keep the short count.
+    if done > 0 && !f.nonblocking() && !matches!(file.pollable(), crate::Pollable::Always) {
         let total = crate::memory::write_len(mem, iovs)?;
         while done < total {
             let r = {
