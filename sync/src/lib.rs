@@ -217,6 +217,39 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
+    /// Preopens the host directory `host` as `guest`, read-only: the guest
+    /// can open files for reading, list and stat, but creating, writing,
+    /// truncating, renaming, linking, removing and setting times give
+    /// `EPERM` (see [`wasi_common_compat::read_only`]).
+    /// Errors: what opening `host` gives (`ENOENT`, `ENOTDIR`, `EACCES`).
+    ///
+    /// ```no_run
+    /// let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
+    ///     .preopened_dir_read_only("/usr/share/data", "/data")?
+    ///     .build()?;
+    /// # Ok::<(), wasi_common_compat::Error>(())
+    /// ```
+    pub fn preopened_dir_read_only(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Result<Self> {
+        let d = cap_std::fs::Dir::open_ambient_dir(host.as_ref(), cap_std::ambient_authority())?;
+        let dir = wasi_common_compat::read_only::ReadOnlyDir::new(Box::new(Dir::from_cap_std(d)));
+        self.inner = self.inner.preopened_dir(Box::new(dir), guest);
+        Ok(self)
+    }
+
+    /// Preopens the root of an in-memory tree as `guest`, read-only (as
+    /// [`preopened_dir_read_only`](Self::preopened_dir_read_only) for a host
+    /// directory).
+    pub fn preopened_memfs_read_only(
+        mut self,
+        tree: wasi_common_compat_memfs::MemFs,
+        guest: impl Into<String>,
+    ) -> Self {
+        let dir = wasi_common_compat::read_only::ReadOnlyDir::new(Box::new(tree.root()));
+        self.inner = self.inner.preopened_dir(Box::new(dir), guest);
+        self.memfs.push(tree);
+        self
+    }
+
     /// Preopens an already opened cap-std directory as `guest` (the form the
     /// deleted `wasi-common` builder took).
     pub fn preopened_cap_std_dir(mut self, dir: cap_std::fs::Dir, guest: impl Into<String>) -> Self {

@@ -423,6 +423,8 @@ pub struct Run {
     error: Option<wasmtime::Error>,
     /// memfs trees to preopen after the host directories.
     memfs_preopens: Vec<(MemFs, String)>,
+    /// Read-only preopens (host path, guest path), after `dirs`.
+    read_only: Vec<(PathBuf, String)>,
     /// `WasiCtxBuilder::deterministic(seed)`, if set.
     deterministic: Option<u64>,
     /// Directory objects to preopen after the host directories.
@@ -449,6 +451,7 @@ impl Run {
             threads: None,
             error: None,
             memfs_preopens: Vec::new(),
+            read_only: Vec::new(),
             deterministic: None,
             objects: Vec::new(),
             trees: Vec::new(),
@@ -532,6 +535,14 @@ impl Run {
     /// sandbox, if any, comes first).
     pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
         self.dirs.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Preopens host directory `host` as `guest`, read-only (after the
+    /// other host directories): on the memfs backends a copy of it in
+    /// memory, read-only.
+    pub fn preopen_read_only(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
+        self.read_only.push((host.into(), guest.into()));
         self
     }
 
@@ -666,6 +677,18 @@ impl Run {
             }
             b = b
                 .preopened_dir(&host, guest)
+                .with_context(|| format!("cannot preopen {}", host.display()))?;
+        }
+        for (host, guest) in self.read_only.drain(..) {
+            if matches!(self.backend, Backend::Memfs | Backend::WasmiMemfs) {
+                let tree = MemFs::from_host_dir(MemfsConfig::new(), &host)
+                    .with_context(|| format!("cannot copy {} into memory", host.display()))?;
+                self.trees.push((tree.clone(), host));
+                b = b.preopened_memfs_read_only(tree, guest);
+                continue;
+            }
+            b = b
+                .preopened_dir_read_only(&host, guest)
                 .with_context(|| format!("cannot preopen {}", host.display()))?;
         }
         for (tree, guest) in self.memfs_preopens.drain(..) {

@@ -136,4 +136,12 @@ pub trait WasiDir: Send + Sync + 'static {
     fn set_own_times(&self, _atim: Option<SystemTimeSpec>, _mtim: Option<SystemTimeSpec>) -> Result<()> {
         Err(Error::notsup())
     }
+
+    /// True if nothing in this directory may be changed (a host read-only
+    /// preopen, see [`crate::read_only::ReadOnlyDir`]): the context then
+    /// refuses it as the destination of `path_rename` and `path_link` with
+    /// `EPERM`, whichever directory the source is in. Default: false.
+    fn is_read_only(&self) -> bool {
+        false
+    }
 }

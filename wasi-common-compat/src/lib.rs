@@ -40,6 +40,7 @@ pub mod linker;
 pub mod memory;
 pub mod pipe;
 pub mod random;
+pub mod read_only;
 pub mod ready;
 pub mod sched;
 pub mod snapshots;

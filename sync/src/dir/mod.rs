@@ -15,9 +15,15 @@
 //! to "name/" is `EEXIST` or `ENOENT`; `lstat("file/")` is `ENOTDIR`. Each
 //! such fix says why where it is made, and `tests/paths.rs` checks them all
 //! against the answers Linux gives.
+//!
+//! # Windows names
+//! On Windows, a guest path with a device name (`NUL`, `COM1.txt`) or a
+//! drive or stream prefix (`C:`, `name:stream`) in any component is refused
+//! with `EPERM` before cap-std sees it (see `winpath`).
 
 mod open;
 mod stat;
+mod winpath;
 
 use crate::file::set_fd_times;
 use rustix::fd::AsFd;
@@ -132,6 +138,7 @@ impl WasiDir for Dir {
     /// a loop), `EINVAL` (`DIRECTORY|CREATE`), `EPERM` (escape), `EACCES`,
     /// `ENXIO` (a FIFO for writing with no reader).
     fn open_file(&self, path: &str, opts: OpenOptions) -> Result<OpenResult> {
+        winpath::check(path)?;
         open::open(&self.0, path, &opts)
     }
 
@@ -139,6 +146,7 @@ impl WasiDir for Dir {
     /// Errors: `EEXIST`, `ENOENT` (a parent is missing), `ENOTDIR`, `EPERM`
     /// (escape), `EACCES`, `ENOSPC`.
     fn create_dir(&self, path: &str) -> Result<()> {
+        winpath::check(path)?;
         self.0.create_dir(path).map_err(host_err)
     }
 
@@ -158,6 +166,8 @@ impl WasiDir for Dir {
     /// a trailing slash on a name that does not exist), `ENOTDIR` (a parent
     /// is a file, or a trailing slash on a file), `EACCES`.
     fn symlink(&self, target: &str, link_path: &str) -> Result<()> {
+        winpath::check(target)?;
+        winpath::check(link_path)?;
         if has_trailing_slash(link_path) {
             // "file/" names no directory: `ENOTDIR`, as on Wasmtime's hosts.
             let stripped = strip_trailing_slashes(link_path);
@@ -175,6 +185,7 @@ impl WasiDir for Dir {
     /// directory named with a trailing slash), `EBUSY`,
     /// `EPERM` (escape), `EACCES`.
     fn remove_dir(&self, path: &str) -> Result<()> {
+        winpath::check(path)?;
         // "dir/" is `EINVAL`, as on both of Wasmtime's hosts (cap-std
         // resolves it to "dir/."), where Linux would remove it. Stripping
         // keeps the other answers: "file/" and "symlink/" give ENOTDIR.
@@ -190,6 +201,7 @@ impl WasiDir for Dir {
     /// `ENOTDIR` (a trailing slash on a non-directory), `ENOENT`, `EPERM`
     /// (escape), `EACCES`.
     fn unlink_file(&self, path: &str) -> Result<()> {
+        winpath::check(path)?;
         // cap-std resolves "name/" as the directory "name" plus "." (so a file
         // gives ENOTDIR and a directory EISDIR, as on Linux).
         self.0.remove_file(path).map_err(host_err)
@@ -200,6 +212,7 @@ impl WasiDir for Dir {
     /// Errors: `EINVAL` (not a symlink), `ENOENT`, `ENOTDIR`, `EPERM`
     /// (escape), `EACCES`.
     fn read_link(&self, path: &str) -> Result<PathBuf> {
+        winpath::check(path)?;
         self.0.read_link_contents(path).map_err(host_err)
     }
 
@@ -213,6 +226,7 @@ impl WasiDir for Dir {
     /// Errors: `ENOENT`, `ENOTDIR` (a trailing slash on a file), `ELOOP`,
     /// `EPERM` (escape), `EACCES`.
     fn get_path_filestat(&self, path: &str, follow: bool) -> Result<Filestat> {
+        winpath::check(path)?;
         stat::path_filestat(&self.0, path, follow)
     }
 
@@ -224,6 +238,8 @@ impl WasiDir for Dir {
     /// with a file), `EINVAL` (a directory into itself), `EPERM` (escape),
     /// `EACCES`.
     fn rename(&self, path: &str, dest_dir: &dyn WasiDir, dest_path: &str) -> Result<()> {
+        winpath::check(path)?;
+        winpath::check(dest_path)?;
         let dest = Self::same_kind(dest_dir)?;
         if has_trailing_slash(path) || has_trailing_slash(dest_path) {
             // cap-std drops the destination's trailing slash, so moving a
@@ -248,6 +264,8 @@ impl WasiDir for Dir {
     /// new name that does not exist), `EPERM` (a directory, or escape),
     /// `ENOTDIR` (a trailing slash on a file `path`), `EMLINK`, `EACCES`.
     fn hard_link(&self, path: &str, target_dir: &dyn WasiDir, target_path: &str) -> Result<()> {
+        winpath::check(path)?;
+        winpath::check(target_path)?;
         let dest = Self::same_kind(target_dir)?;
         if has_trailing_slash(target_path) {
             // Linux looks the source up first, then refuses the new name.
@@ -268,6 +286,7 @@ impl WasiDir for Dir {
         mtim: Option<SystemTimeSpec>,
         follow: bool,
     ) -> Result<()> {
+        winpath::check(path)?;
         use cap_fs_ext::DirExt;
         let target = if follow {
             self.final_target(path)?

@@ -87,12 +87,103 @@ per_backend!(
     g.assert_outside_untouched();
 });
 
-// GHSA-2r75-cxrj-cmph (`O_TRUNC`) and GHSA-4ch3-9j33-3pmj (`path_link`,
-// `path_rename` destinations) concern preopens the host made read-only.
-// This host has no read-only preopens (every preopen is read-write), and
-// rights a guest asks for are not capabilities (as on both of Wasmtime's
-// preview1 hosts), so there is nothing here for them to regress yet; their
-// tests come with read-only preopens.
+/// A read-only preopen at fd 4 ("/ro") with `ro.txt` ("original") and
+/// `sub/inner.txt` ("inner"); a writable sandbox at fd 3 with `mine.txt`.
+fn read_only_guest(backend: Backend) -> (Guest, tempfile::TempDir) {
+    Guest::with_read_only(
+        backend,
+        |root, _| std::fs::write(root.join("mine.txt"), b"mine").unwrap(),
+        |ro| {
+            std::fs::write(ro.join("ro.txt"), b"original").unwrap();
+            std::fs::create_dir(ro.join("sub")).unwrap();
+            std::fs::write(ro.join("sub/inner.txt"), b"inner").unwrap();
+        },
+    )
+}
+
+/// `path_filestat_get(dir, follow, path)`'s errno.
+fn stat_errno(g: &mut Guest, dir: u32, path: &str) -> i32 {
+    let [p, n] = g.path(PATH_A, path);
+    g.p1("path_filestat_get", &[i(dir), i(1), p, n, i(BUF)])
+}
+
+const O_CREAT: u32 = 1;
+const O_DIRECTORY: u32 = 2;
+const O_TRUNC: u32 = 8;
+const READ_ONLY_RIGHTS: i64 = rights::READ;
+
+per_backend!(
+    /// GHSA-2r75-cxrj-cmph (Wasmtime): `path_open` with `O_TRUNC` truncated
+    /// a file in a preopen the host had made read-only, when the guest asked
+    /// only for read rights. Here truncating, creating and opening for
+    /// writing in a read-only preopen (and in a directory opened from it)
+    /// give `EPERM`, and the file keeps its bytes.
+    ghsa_2r75_cxrj_cmph_o_trunc_in_a_read_only_preopen,
+    |backend| {
+    let _serial = crate::serial();
+    let (mut g, _ro) = read_only_guest(backend);
+    assert_eq!(g.open(4, "ro.txt", O_TRUNC, READ_ONLY_RIGHTS, 0), Err(EPERM), "O_TRUNC, read rights");
+    assert_eq!(g.open(4, "ro.txt", O_TRUNC, rights::ALL, rights::ALL), Err(EPERM), "O_TRUNC, all rights");
+    assert_eq!(g.open(4, "ro.txt", 0, READ_ONLY_RIGHTS, 0).map(|_| ()), Ok(()), "reading is allowed");
+    assert_eq!(g.open(4, "ro.txt", 0, rights::ALL, rights::ALL), Err(EPERM), "opening for writing");
+    assert_eq!(g.open(4, "new.txt", O_CREAT, rights::ALL, rights::ALL), Err(EPERM), "O_CREAT");
+    let sub = g.open(4, "sub", O_DIRECTORY, READ_ONLY_RIGHTS, rights::ALL).expect("open sub");
+    assert_eq!(g.open(sub, "inner.txt", O_TRUNC, READ_ONLY_RIGHTS, 0), Err(EPERM), "O_TRUNC in a subdirectory");
+    assert_eq!(g.open(sub, "made.txt", O_CREAT, rights::ALL, rights::ALL), Err(EPERM), "O_CREAT in a subdirectory");
+    // A file opened for reading cannot be changed through its fd either.
+    let fd = g.open(4, "ro.txt", 0, READ_ONLY_RIGHTS, 0).unwrap();
+    assert_ne!(g.p1("fd_filestat_set_size", &[i(fd), l(0)]), 0, "fd_filestat_set_size");
+    g.s.write(BUF, b"evil").unwrap();
+    g.s.write_u32(OUT + 16, BUF).unwrap();
+    g.s.write_u32(OUT + 20, 4).unwrap();
+    assert_ne!(g.p1("fd_write", &[i(fd), i(OUT + 16), i(1), i(OUT + 24)]), 0, "fd_write");
+    assert_eq!(g.p1("fd_close", &[i(fd)]), 0);
+    assert_eq!(g.read_file(4, "ro.txt").as_deref(), Some(&b"original"[..]));
+    assert_eq!(g.read_file(sub, "inner.txt").as_deref(), Some(&b"inner"[..]));
+    assert_eq!(stat_errno(&mut g, 4, "new.txt"), ENOENT);
+    // The writable sandbox next to it is unaffected.
+    assert!(g.open(3, "mine.txt", O_TRUNC, rights::ALL, rights::ALL).is_ok());
+    g.assert_outside_untouched();
+});
+
+per_backend!(
+    /// GHSA-4ch3-9j33-3pmj (Wasmtime): `path_link` and `path_rename` checked
+    /// the permissions of the source directory only, so a guest could link
+    /// or move a file into a read-only preopen. Here a read-only preopen is
+    /// refused as a destination (`EPERM`) and as a source (a link elsewhere
+    /// would make its file writable; a rename would remove it), and nothing
+    /// moves.
+    ghsa_4ch3_9j33_3pmj_link_and_rename_into_a_read_only_preopen,
+    |backend| {
+    let _serial = crate::serial();
+    let (mut g, _ro) = read_only_guest(backend);
+    let sub = g.open(4, "sub", O_DIRECTORY, READ_ONLY_RIGHTS, rights::ALL).expect("open sub");
+    for (src_dir, src, dst_dir, dst) in [
+        (3, "mine.txt", 4, "linked"),
+        (3, "mine.txt", sub, "linked"),
+        (4, "ro.txt", 3, "stolen"),
+        (sub, "inner.txt", 3, "stolen"),
+        (4, "ro.txt", 4, "again"),
+    ] {
+        let [a, an] = g.path(PATH_A, src);
+        let [b, bn] = g.path(PATH_B, dst);
+        let e = g.p1("path_link", &[i(src_dir), i(0), a.clone(), an.clone(), i(dst_dir), b.clone(), bn.clone()]);
+        assert_eq!(e, EPERM, "path_link {src_dir}/{src} -> {dst_dir}/{dst}");
+        let e = g.p1("path_rename", &[i(src_dir), a, an, i(dst_dir), b, bn]);
+        assert_eq!(e, EPERM, "path_rename {src_dir}/{src} -> {dst_dir}/{dst}");
+    }
+    for (dir, name) in [(4, "linked"), (sub, "linked"), (3, "stolen"), (4, "again")] {
+        assert_eq!(stat_errno(&mut g, dir, name), ENOENT, "{name} appeared");
+    }
+    assert_eq!(g.read_file(3, "mine.txt").as_deref(), Some(&b"mine"[..]));
+    assert_eq!(g.read_file(4, "ro.txt").as_deref(), Some(&b"original"[..]));
+    assert_eq!(g.read_file(sub, "inner.txt").as_deref(), Some(&b"inner"[..]));
+    // Inside the writable sandbox both still work.
+    let [a, an] = g.path(PATH_A, "mine.txt");
+    let [b, bn] = g.path(PATH_B, "moved.txt");
+    assert_eq!(g.p1("path_rename", &[i(3), a, an, i(3), b, bn]), 0);
+    g.assert_outside_untouched();
+});
 
 per_backend!(
     /// GHSA-fm79-3f68-h2fc (Wasmtime): `fd_renumber` of an fd to itself (or

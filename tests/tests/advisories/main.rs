@@ -14,6 +14,8 @@ const P1: &str = "wasi_snapshot_preview1";
 const P0: &str = "wasi_unstable";
 
 pub(crate) const EBADF: i32 = 8;
+pub(crate) const ENOENT: i32 = 44;
+pub(crate) const EPERM: i32 = 63;
 pub(crate) const EFAULT: i32 = 21;
 pub(crate) const EINVAL: i32 = 28;
 pub(crate) const ENAMETOOLONG: i32 = 37;
@@ -33,6 +35,7 @@ pub(crate) const IMPORTS: &[AbiImport<'static>] = &[
     (P1, "fd_fdstat_get", "i32 i32", "i32"),
     (P1, "fd_readdir", "i32 i32 i32 i64 i32", "i32"),
     (P1, "fd_filestat_get", "i32 i32", "i32"),
+    (P1, "fd_filestat_set_size", "i32 i64", "i32"),
     (P1, "random_get", "i32 i32", "i32"),
     (P1, "poll_oneoff", "i32 i32 i32 i32", "i32"),
     (P0, "fd_write", "i32 i32 i32 i32", "i32"),
@@ -45,6 +48,9 @@ pub(crate) const IMPORTS: &[AbiImport<'static>] = &[
 /// Rights bits used by the tests.
 pub(crate) mod rights {
     pub const ALL: i64 = (1 << 29) - 1;
+    /// `fd_read`, `fd_seek`, `fd_tell`, `fd_filestat_get`: what libc asks
+    /// for with `O_RDONLY` (no `fd_write`, so the file opens read-only).
+    pub const READ: i64 = 0x2 | 0x4 | 0x20 | 0x200000;
 }
 
 /// Scratch addresses: two path buffers, an out-pointer, a big buffer.
@@ -72,6 +78,46 @@ impl Guest {
             s: run.session().unwrap(),
             outside,
         }
+    }
+
+    /// As [`Guest::new`], plus a read-only preopen at fd 4 holding what
+    /// `read_only(dir)` puts there (kept alive in the returned directory).
+    pub(crate) fn with_read_only(
+        backend: Backend,
+        setup: impl FnOnce(&Path, &Path),
+        read_only: impl FnOnce(&Path),
+    ) -> (Guest, tempfile::TempDir) {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"canary").unwrap();
+        let ro = tempfile::tempdir().unwrap();
+        read_only(ro.path());
+        let run = Run::wat(&abi_module(IMPORTS, 4, Some(4)), backend)
+            .sandbox()
+            .preopen_read_only(ro.path(), "/ro");
+        let root = run.sandbox_path().unwrap().to_path_buf();
+        setup(&root, outside.path());
+        (
+            Guest {
+                s: run.session().unwrap(),
+                outside,
+            },
+            ro,
+        )
+    }
+
+    /// Reads the whole file `path` under `dir` through the guest (`None` if
+    /// it cannot be opened).
+    pub(crate) fn read_file(&mut self, dir: u32, path: &str) -> Option<Vec<u8>> {
+        let fd = self.open(dir, path, 0, rights::READ, 0).ok()?;
+        // One iovec at OUT + 16 over BUF, 4096 bytes.
+        self.s.write_u32(OUT + 16, BUF).unwrap();
+        self.s.write_u32(OUT + 20, 4096).unwrap();
+        let e = self.p1("fd_read", &[i(fd), i(OUT + 16), i(1), i(OUT + 24)]);
+        assert_eq!(e, 0, "fd_read {path}");
+        let n = self.s.read_u32(OUT + 24).unwrap();
+        let bytes = self.s.read(BUF, n as usize).unwrap();
+        assert_eq!(self.p1("fd_close", &[i(fd)]), 0);
+        Some(bytes)
     }
 
     pub(crate) fn call(&mut self, name: &str, args: &[Val]) -> i32 {

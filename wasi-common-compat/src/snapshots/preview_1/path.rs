@@ -107,6 +107,9 @@ pub(crate) fn link(
         // linkat(AT_SYMLINK_FOLLOW) could reach outside the sandbox.
         return Err(Error::inval());
     }
+    if dst.dir().is_read_only() {
+        return Err(Error::perm());
+    }
     let (o, n) = (read_path(mem, old_path)?, read_path(mem, new_path)?);
     src.dir().hard_link(&o, dst.dir(), &n)
 }
@@ -205,6 +208,9 @@ pub(crate) fn rename(
 ) -> Result<()> {
     let src = dir_at(ctx, fd)?;
     let dst = dir_at(ctx, new_fd)?;
+    if dst.dir().is_read_only() {
+        return Err(Error::perm());
+    }
     let (o, n) = (read_path(mem, old)?, read_path(mem, new)?);
     src.dir().rename(&o, dst.dir(), &n)
 }
