@@ -47,6 +47,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
 pub mod expected;
+pub mod faults;
 pub mod wasmi_route;
 
 /// The `.wasm` file of the guest program `name` (one of [`GUESTS`]).
@@ -425,6 +426,9 @@ pub struct Run {
     memfs_preopens: Vec<(MemFs, String)>,
     /// Read-only preopens (host path, guest path), after `dirs`.
     read_only: Vec<(PathBuf, String)>,
+    /// Faults injected into stdin and stdout.
+    stdin_faults: Option<faults::Faults>,
+    stdout_faults: Option<faults::Faults>,
     /// `WasiCtxBuilder::deterministic(seed)`, if set.
     deterministic: Option<u64>,
     /// Directory objects to preopen after the host directories.
@@ -452,6 +456,8 @@ impl Run {
             error: None,
             memfs_preopens: Vec::new(),
             read_only: Vec::new(),
+            stdin_faults: None,
+            stdout_faults: None,
             deterministic: None,
             objects: Vec::new(),
             trees: Vec::new(),
@@ -535,6 +541,14 @@ impl Run {
     /// sandbox, if any, comes first).
     pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
         self.dirs.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Makes the guest's stdin and stdout go wrong as `stdin` and `stdout`
+    /// say (see [`faults`]), on any backend.
+    pub fn stdio_faults(mut self, stdin: Option<faults::Faults>, stdout: Option<faults::Faults>) -> Run {
+        self.stdin_faults = stdin;
+        self.stdout_faults = stdout;
         self
     }
 
@@ -648,6 +662,14 @@ impl Run {
                 Stdin::Pipe(p),
             ) => Box::new(p),
         };
+        let stdin: Box<dyn wasi_common_compat::WasiFile> = match &self.stdin_faults {
+            Some(f) => Box::new(faults::FaultyFile::new(stdin, f.clone())),
+            None => stdin,
+        };
+        let stdout = match &self.stdout_faults {
+            Some(f) => Box::new(faults::FaultyFile::new(self.stdout.guest_file(), f.clone())),
+            None => self.stdout.guest_file(),
+        };
         let mut dirs: Vec<(PathBuf, String)> = Vec::new();
         if let Some(s) = &self.sandbox {
             dirs.push((s.path().to_path_buf(), "/sandbox".to_owned()));
@@ -661,7 +683,7 @@ impl Run {
         };
         let mut b = base
             .stdin(stdin)
-            .stdout(self.stdout.guest_file())
+            .stdout(stdout)
             .stderr(self.stderr.guest_file())
             .args(&self.args)?;
         for (k, v) in &self.env {

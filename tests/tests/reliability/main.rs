@@ -3,6 +3,7 @@
 
 mod blocking;
 mod exit_latency;
+mod faults;
 mod fd_limit;
 mod iovec_4gib;
 mod threads;
