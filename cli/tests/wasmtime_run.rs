@@ -433,6 +433,26 @@ fn wasi_options() {
     );
     check(&[&p0], 6, Some(""), true);
     check(&["-S", "preview0=n", &p0], ERROR, Some(""), true);
+    // -S max-resources=N caps the open fds (stdio and preopens included):
+    // the guest's `path_open` loop gets EMFILE after N - 4 opens.
+    let cap = wat(
+        dir.path(),
+        "cap.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1) (data (i32.const 100) ".")
+          (func (export "_start") (local $n i32)
+            (block $full (loop $l
+              (br_if $full (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 1)
+                (i32.const 2) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 200)))
+              (local.set $n (i32.add (local.get $n) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $n) (i32.const 100)))))
+            (call $exit (local.get $n))))"#,
+    );
+    let here = dir.path().to_string_lossy().into_owned();
+    check(&["--dir", &here, "-S", "max-resources=20", &cap], 16, Some(""), false);
+    check(&["--dir", &here, &cap], 100, Some(""), false);
     // Preview2-only options: a warning, and the run goes on.
     let out = check(
         &[

@@ -431,6 +431,8 @@ pub struct Run {
     stdout_faults: Option<faults::Faults>,
     /// `WasiCtxBuilder::deterministic(seed)`, if set.
     deterministic: Option<u64>,
+    /// `WasiCtxBuilder::max_open_fds`.
+    max_fds: Option<u32>,
     /// Directory objects to preopen after the host directories.
     objects: Vec<(Box<dyn wasi_common_compat::WasiDir>, String)>,
     /// On [`Backend::Memfs`]: each preopen's tree and the host directory it
@@ -459,6 +461,7 @@ impl Run {
             stdin_faults: None,
             stdout_faults: None,
             deterministic: None,
+            max_fds: None,
             objects: Vec::new(),
             trees: Vec::new(),
         }
@@ -541,6 +544,12 @@ impl Run {
     /// sandbox, if any, comes first).
     pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Run {
         self.dirs.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Caps the guest's open fds at `max` (stdio and preopens included).
+    pub fn max_open_fds(mut self, max: u32) -> Run {
+        self.max_fds = Some(max);
         self
     }
 
@@ -715,6 +724,9 @@ impl Run {
         }
         for (tree, guest) in self.memfs_preopens.drain(..) {
             b = b.preopened_memfs(tree, guest);
+        }
+        if let Some(max) = self.max_fds {
+            b = b.max_open_fds(max);
         }
         if let Some(seed) = self.deterministic {
             b = b.deterministic(seed);

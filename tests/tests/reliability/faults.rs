@@ -156,3 +156,37 @@ per_backend!(
         assert_eq!(f.counts().0, 200);
     }
 );
+
+/// Opens "." under fd 3 until an open fails; exits with the number of
+/// opens that worked if the failure was `EMFILE`, else 100 + errno. After
+/// closing one, an open must work again (else 99).
+const FD_CAP_GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) ".")
+  (func $open_dot (result i32)
+    (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 1)
+      (i32.const 2) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 200)))
+  (func (export "_start") (local $e i32) (local $n i32)
+    (block $full (loop $l
+      (local.set $e (call $open_dot))
+      (br_if $full (local.get $e))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $n) (i32.const 90)))))
+    (if (i32.ne (local.get $e) (i32.const 33)) (then (call $exit (i32.add (i32.const 100) (local.get $e)))))
+    (if (call $close (i32.const 5)) (then (call $exit (i32.const 98))))
+    (if (call $open_dot) (then (call $exit (i32.const 99))))
+    (call $exit (local.get $n))))"#;
+
+per_backend!(
+    /// The fd-table cap: with `max_open_fds(16)` (stdio and the preopen
+    /// included), the guest's 13th open gets `EMFILE`, the host goes on, and
+    /// closing an fd lets the next open work.
+    the_fd_cap_gives_emfile_and_recovers,
+    |backend| {
+        let out = Run::wat(FD_CAP_GUEST, backend).sandbox().max_open_fds(16).exec().unwrap();
+        out.assert_exit(12);
+    }
+);
