@@ -167,7 +167,7 @@ per_backend!(
     ] {
         let [a, an] = g.path(PATH_A, src);
         let [b, bn] = g.path(PATH_B, dst);
-        let e = g.p1("path_link", &[i(src_dir), i(0), a.clone(), an.clone(), i(dst_dir), b.clone(), bn.clone()]);
+        let e = g.p1("path_link", &[i(src_dir), i(0), a, an, i(dst_dir), b, bn]);
         assert_eq!(e, EPERM, "path_link {src_dir}/{src} -> {dst_dir}/{dst}");
         let e = g.p1("path_rename", &[i(src_dir), a, an, i(dst_dir), b, bn]);
         assert_eq!(e, EPERM, "path_rename {src_dir}/{src} -> {dst_dir}/{dst}");
