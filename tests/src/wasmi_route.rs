@@ -27,6 +27,27 @@ fn wasmi_engine() -> &'static wasmi::Engine {
     })
 }
 
+/// The module for `bytes`, compiled once per process: a wasmi engine keeps
+/// every function it compiled for its whole life, so compiling the same
+/// module for each session (the ABI fuzzer makes thousands) would grow the
+/// process for the harness's sake, hiding what the host itself holds.
+fn wasmi_module(engine: &wasmi::Engine, bytes: &[u8]) -> wasmtime::Result<wasmi::Module> {
+    static MODULES: OnceLock<std::sync::Mutex<std::collections::HashMap<Vec<u8>, wasmi::Module>>> = OnceLock::new();
+    let cache = MODULES.get_or_init(Default::default);
+    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(m) = map.get(bytes) {
+        return Ok(m.clone());
+    }
+    let module = wasmi::Module::new(engine, bytes)
+        .map_err(|e| wasmtime::Error::msg(format!("wasmi cannot compile the module: {e}")))?;
+    // Keep the cache small: test modules differ per test.
+    if map.len() >= 64 {
+        map.clear();
+    }
+    map.insert(bytes.to_vec(), module.clone());
+    Ok(module)
+}
+
 /// A wasmi error as the harness reports it: an exit becomes [`I32Exit`]
 /// (what [`Run::exec`]'s outcome looks for), anything else a message with
 /// wasmi's description and its details.
@@ -59,8 +80,7 @@ impl Run {
         }
         let engine = wasmi_engine();
         let bytes = self.wasm_bytes()?;
-        let module = wasmi::Module::new(engine, &bytes[..])
-            .map_err(|e| wasmtime::Error::msg(format!("wasmi cannot compile the module: {e}")))?;
+        let module = wasmi_module(engine, &bytes)?;
         let ctx = self.build_ctx()?;
         let exit_handle = ctx.clone();
         let mut linker = wasmi::Linker::<WasiCtx>::new(engine);

@@ -175,14 +175,7 @@ per_backend!(abi_fuzz_random_calls, |backend| {
     println!(
         "ABI fuzz on {backend}: {calls} calls, {ok} succeeded, {distinct} distinct errnos, {traps} traps, {exits} exits, RSS {rss0} kB -> {rss1} kB"
     );
-    if backend.on_wasmi() {
-        // After each trap or exit the harness compiles the module again for
-        // a fresh session, and a wasmi engine keeps every function it
-        // compiled for its whole life (~600 kB a session here): that growth
-        // is the harness's, not the host's, so the bound is not checked on
-        // wasmi (the other invariants are).
-        println!("RSS bound not checked on wasmi (see the comment)");
-    } else {
-        assert!(rss1 < rss0 + 96 * 1024, "RSS grew from {rss0} kB to {rss1} kB");
-    }
+    // The wasmi route compiles each module once per process (a wasmi
+    // engine keeps what it compiled), so the bound holds there too.
+    assert!(rss1 < rss0 + 96 * 1024, "RSS grew from {rss0} kB to {rss1} kB");
 });
