@@ -11,11 +11,11 @@
 //!
 //! ```
 //! use wasi_common_compat::read_only::ReadOnlyDir;
-//! use wasi_common_compat::{OpenOptions, OpenResult, WasiDir};
+//! use wasi_common_compat::{FdFlags, OFlags, OpenOptions, WasiDir};
 //! # struct Empty;
 //! # impl WasiDir for Empty { fn as_any(&self) -> &dyn std::any::Any { self } }
 //! let dir = ReadOnlyDir::new(Box::new(Empty));
-//! let opts = OpenOptions { follow: true, oflags: Default::default(), read: true, write: true, fdflags: Default::default() };
+//! let opts = OpenOptions { follow: true, oflags: OFlags::empty(), read: true, write: true, fdflags: FdFlags::empty() };
 //! assert!(matches!(dir.open_file("f", opts), Err(e) if e.as_errno() == Some(wasi_common_compat::Errno::Perm)));
 //! assert!(dir.is_read_only());
 //! ```
