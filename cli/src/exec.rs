@@ -10,8 +10,9 @@ use crate::load::Loaded;
 use crate::options::{RunArgs, Runtime};
 use crate::wasi_opts::WasiPlan;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 use wasi_common_compat::pipe::WritePipe;
 use wasi_common_compat::{I32Exit, WasiCtx};
 use wasi_common_compat_sync::memfs::MemFs;
@@ -211,67 +212,42 @@ fn setup_store(store: &mut Store<Host>, w: &wasmtime_cli_flags::WasmOptions) -> 
 /// the program through its context (threads blocked in WASI calls wake and
 /// unwind; every thread of a threaded program stops).
 struct Watchdog {
-    state: Arc<(Mutex<WatchState>, Condvar)>,
+    /// Dropped by [`Watchdog::finish`], which stops the clock.
+    stop: mpsc::Sender<()>,
+    fired: Arc<AtomicBool>,
     timeout: Duration,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-#[derive(PartialEq)]
-enum WatchState {
-    Running,
-    Finished,
-    Fired,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl Watchdog {
     fn start(timeout: Option<Duration>, engine: &Engine, ctx: &WasiCtx) -> Option<Watchdog> {
         let timeout = timeout?;
-        let state = Arc::new((Mutex::new(WatchState::Running), Condvar::new()));
-        let (st, engine, ctx) = (state.clone(), engine.clone(), ctx.clone());
+        let (stop, stopped) = mpsc::channel::<()>();
+        let fired = Arc::new(AtomicBool::new(false));
+        let (flag, engine, ctx) = (fired.clone(), engine.clone(), ctx.clone());
         let thread = std::thread::Builder::new()
             .name("wasi-compat-timeout".into())
             .spawn(move || {
-                let (lock, cv) = &*st;
-                let deadline = Instant::now() + timeout;
-                let mut s = lock.lock().unwrap_or_else(|p| p.into_inner());
-                while *s == WatchState::Running {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        *s = WatchState::Fired;
-                        drop(s);
-                        engine.increment_epoch();
-                        ctx.request_exit(i32::from(TRAP_STATUS));
-                        return;
-                    }
-                    s = match cv.wait_timeout(s, deadline - now) {
-                        Ok((g, _)) => g,
-                        Err(p) => p.into_inner().0,
-                    };
+                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
+                    flag.store(true, Ordering::Release);
+                    engine.increment_epoch();
+                    ctx.request_exit(i32::from(TRAP_STATUS));
                 }
             })
             .ok()?;
         Some(Watchdog {
-            state,
+            stop,
+            fired,
             timeout,
-            thread: Some(thread),
+            thread,
         })
     }
 
     /// Stops the clock; true if it had run out.
-    fn finish(mut self) -> bool {
-        let (lock, cv) = &*self.state;
-        let fired = {
-            let mut s = lock.lock().unwrap_or_else(|p| p.into_inner());
-            if *s == WatchState::Running {
-                *s = WatchState::Finished;
-            }
-            *s == WatchState::Fired
-        };
-        cv.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        fired
+    fn finish(self) -> bool {
+        drop(self.stop);
+        let _ = self.thread.join();
+        self.fired.load(Ordering::Acquire)
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::options::RunArgs;
 use crate::wasi_opts::WasiPlan;
+use std::borrow::Cow;
 use std::path::Path;
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Module, Precompiled, Result, bail};
@@ -74,16 +75,30 @@ pub fn engine_config(args: &mut RunArgs) -> Result<Config> {
 }
 
 /// What threaded programs need on top of `base`, unless the command line
-/// turned the threads proposals off explicitly.
-fn threaded_config(args: &RunArgs, base: &Config) -> Config {
+/// turned the threads proposals off explicitly (`w` is its `-W` options).
+fn threaded_config(w: &wasmtime_cli_flags::WasmOptions, base: &Config) -> Config {
     let mut config = base.clone();
-    let w = &args.common.wasm;
     if w.threads != Some(false) && w.shared_memory != Some(false) {
         wasi_common_compat_threads::configure(&mut config);
     } else {
         config.epoch_interruption(true);
     }
     config
+}
+
+/// The core wasm of a `.wasm` or `.wat` file's `bytes`, and whether it runs
+/// as a wasi-threads program (`-S threads` if given, else its imports).
+/// Errors: the text does not parse, or it is a component.
+fn core_module<'a>(path: &Path, bytes: &'a [u8], threads: Option<bool>) -> Result<(Cow<'a, [u8]>, bool)> {
+    let wasm = wat::parse_bytes(bytes).with_context(|| format!("failed to parse {}", path.display()))?;
+    if wasmparser::Parser::is_component(&wasm) {
+        bail!("{}", COMPONENTS);
+    }
+    let threaded = match threads {
+        Some(t) => t,
+        None => imports_threads(&wasm)?,
+    };
+    Ok((wasm, threaded))
 }
 
 /// Loads and compiles the module of `args` (and its `--preload`s) with the
@@ -94,36 +109,30 @@ fn threaded_config(args: &RunArgs, base: &Config) -> Config {
 pub fn load(args: &RunArgs, plan: &WasiPlan, base: &Config) -> Result<Loaded> {
     let path = args.module();
     let bytes = read_module(path)?;
-    let (engine, module) = match Engine::detect_precompiled(&bytes) {
+    let (engine, module, threaded) = match Engine::detect_precompiled(&bytes) {
         Some(Precompiled::Component) => bail!("{}", COMPONENTS),
         Some(Precompiled::Module) => {
             if !args.allow_precompiled {
                 bail!("running a precompiled module requires the `--allow-precompiled` flag");
             }
-            deserialize(args, plan, base, &bytes)?
-        }
-        None => {
-            let wasm = wat::parse_bytes(&bytes).with_context(|| format!("failed to parse {}", path.display()))?;
-            if wasmparser::Parser::is_component(&wasm) {
-                bail!("{}", COMPONENTS);
-            }
+            let (engine, module) = deserialize(args, plan, base, &bytes)?;
             let threaded = match plan.threads {
                 Some(t) => t,
-                None => imports_threads(&wasm)?,
+                None => wasi_common_compat_threads::is_threaded(&module),
             };
+            (engine, module, threaded)
+        }
+        None => {
+            let (wasm, threaded) = core_module(path, &bytes, plan.threads)?;
             let config = if threaded {
-                threaded_config(args, base)
+                threaded_config(&args.common.wasm, base)
             } else {
                 base.clone()
             };
             let engine = Engine::new(&config)?;
             let module = Module::new(&engine, &wasm)?;
-            (engine, module)
+            (engine, module, threaded)
         }
-    };
-    let threaded = match plan.threads {
-        Some(t) => t,
-        None => wasi_common_compat_threads::is_threaded(&module),
     };
     if threaded && let Some(why) = wasi_common_compat_threads::diagnose(&module) {
         bail!("{why}");
@@ -162,7 +171,7 @@ fn deserialize(args: &RunArgs, plan: &WasiPlan, base: &Config, bytes: &[u8]) -> 
     if plan.threads == Some(false) {
         return Err(first);
     }
-    let engine = Engine::new(&threaded_config(args, base))?;
+    let engine = Engine::new(&threaded_config(&args.common.wasm, base))?;
     match precompiled(&engine, bytes) {
         Ok(m) => Ok((engine, m)),
         Err(_) => Err(first),
@@ -208,15 +217,9 @@ pub struct CompileArgs {
 pub fn compile(mut args: CompileArgs) -> Result<()> {
     let mut config = args.common.config(None)?;
     let bytes = read_module(&args.module)?;
-    let wasm = wat::parse_bytes(&bytes).with_context(|| format!("failed to parse {}", args.module.display()))?;
-    if wasmparser::Parser::is_component(&wasm) {
-        bail!("{}", COMPONENTS);
-    }
-    if args.common.wasi.threads == Some(true) || (args.common.wasi.threads.is_none() && imports_threads(&wasm)?) {
-        let w = &args.common.wasm;
-        if w.threads != Some(false) && w.shared_memory != Some(false) {
-            wasi_common_compat_threads::configure(&mut config);
-        }
+    let (wasm, threaded) = core_module(&args.module, &bytes, args.common.wasi.threads)?;
+    if threaded {
+        config = threaded_config(&args.common.wasm, &config);
     }
     let engine = Engine::new(&config)?;
     let compiled = engine.precompile_module(&wasm)?;

@@ -64,6 +64,7 @@ const PIPE_BUF: usize = 4096;
 /// for writability on tokio's reactor, where the bridge's wait (and so the
 /// program's exit) can abandon it. Regular files and terminals are always
 /// writable.
+#[derive(Clone)]
 pub struct FdOutputStream {
     fd: Arc<OwnedFd>,
     stream: bool,
@@ -99,11 +100,7 @@ impl FdOutputStream {
 
 impl StdoutStream for FdOutputStream {
     fn p2_stream(&self) -> Box<dyn OutputStream> {
-        Box::new(FdOutputStream {
-            fd: self.fd.clone(),
-            stream: self.stream,
-            terminal: self.terminal,
-        })
+        Box::new(self.clone())
     }
 
     fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {

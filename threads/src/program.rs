@@ -52,10 +52,21 @@ pub fn configure(config: &mut Config) -> &mut Config {
 
 /// True if `module` imports `thread-spawn` (either spelling) or a shared memory.
 pub fn is_threaded(module: &Module) -> bool {
-    module.imports().any(|i| {
-        (i.module() == "wasi" && matches!(i.name(), "thread-spawn" | "thread_spawn"))
-            || matches!(i.ty(), ExternType::Memory(m) if m.is_shared())
-    })
+    imports_spawn(module) || imports_shared_memory(module)
+}
+
+/// True if `module` imports `thread-spawn` (either spelling).
+fn imports_spawn(module: &Module) -> bool {
+    module
+        .imports()
+        .any(|i| i.module() == "wasi" && matches!(i.name(), "thread-spawn" | "thread_spawn"))
+}
+
+/// True if `module` imports a shared memory.
+fn imports_shared_memory(module: &Module) -> bool {
+    module
+        .imports()
+        .any(|i| matches!(i.ty(), ExternType::Memory(m) if m.is_shared()))
 }
 
 /// Why a module that imports `thread-spawn` cannot work as a threaded
@@ -66,16 +77,10 @@ pub fn is_threaded(module: &Module) -> bool {
 /// and for well-formed threaded modules. Hosts call it before running, to
 /// fail with the reason instead of running a program whose spawns fail.
 pub fn diagnose(module: &Module) -> Option<String> {
-    let spawns = module
-        .imports()
-        .any(|i| i.module() == "wasi" && matches!(i.name(), "thread-spawn" | "thread_spawn"));
-    if !spawns {
+    if !imports_spawn(module) {
         return None;
     }
-    let shared_import = module
-        .imports()
-        .any(|i| matches!(i.ty(), ExternType::Memory(m) if m.is_shared()));
-    if !shared_import {
+    if !imports_shared_memory(module) {
         let own = module.exports().any(|e| matches!(e.ty(), ExternType::Memory(_)));
         let what = if own {
             "defines and exports its own memory"
