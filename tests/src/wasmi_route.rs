@@ -54,7 +54,7 @@ fn wasmi_module(engine: &wasmi::Engine, bytes: &[u8]) -> wasmtime::Result<wasmi:
 fn harness_error(e: &wasmi::Error) -> wasmtime::Error {
     match wasi_common_compat_wasmi::exit_status(e) {
         Some(status) => wasmtime::Error::new(I32Exit(status)),
-        None => wasmtime::Error::msg(format!("wasmi: {e} ({e:?})")),
+        None => wasmtime::Error::msg(format!("wasmi: {e}")),
     }
 }
 

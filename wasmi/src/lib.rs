@@ -128,7 +128,7 @@ impl Trap {
 
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WASI call failed: {:?}", self.0)
+        write!(f, "WASI call failed: {:#}", self.0)
     }
 }
 

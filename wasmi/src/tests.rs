@@ -254,3 +254,13 @@ fn trap_keeps_the_core_error() {
     assert!(t.error().downcast_ref::<I32Exit>().is_some());
     assert!(t.to_string().starts_with("WASI call failed"));
 }
+
+/// The message is the error's context chain, one line, without the
+/// backtrace the core error may carry (`RUST_BACKTRACE=1`): formatting a
+/// trap must not resolve symbols (slow, and ~180 MB resident once).
+#[test]
+fn trap_message_is_the_chain_without_a_backtrace() {
+    let e = wiggle::error::Error::msg("inner").context("outer");
+    let t = Trap(e);
+    assert_eq!(t.to_string(), "WASI call failed: outer: inner");
+}
