@@ -12,6 +12,10 @@
 //! writing, a zero-timeout `poll(2)` checks that the call would not wait, and
 //! `EAGAIN` goes back to the caller otherwise (the core then waits on
 //! [`Pollable::Fd`] and retries, or hands `EAGAIN` to a non-blocking guest).
+//! A stream whose host descriptor is non-blocking (opened with the guest's
+//! `NONBLOCK`) skips the check: the call itself cannot wait and answers as
+//! the host does (a FIFO with no writer reads as end of file, where `poll`
+//! would report nothing before a writer has come).
 //!
 //! All host errors go through the core's `From<rustix::io::Errno>`.
 
@@ -31,6 +35,8 @@ use wasi_common_compat::{Advice, Error, FdFlags, FileType, Filestat, Pollable, R
 pub struct File {
     file: cap_std::fs::File,
     filetype: FileType,
+    /// The host descriptor has `O_NONBLOCK` (see the module docs).
+    host_nonblock: bool,
 }
 
 impl std::fmt::Debug for File {
@@ -49,12 +55,21 @@ impl File {
         let filetype = rustix::fs::fstat(&file)
             .map(|st| crate::filetype_from_mode(st.st_mode))
             .unwrap_or(FileType::Unknown);
-        File { file, filetype }
+        File {
+            file,
+            filetype,
+            host_nonblock: false,
+        }
     }
 
-    /// Wraps a cap-std file whose type is known (spares the `fstat`).
-    pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> Self {
-        File { file, filetype }
+    /// Wraps a cap-std file whose type is known (spares the `fstat`), and
+    /// whose host descriptor is non-blocking if `host_nonblock`.
+    pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType, host_nonblock: bool) -> Self {
+        File {
+            file,
+            filetype,
+            host_nonblock,
+        }
     }
 
     /// The wrapped cap-std file.
@@ -78,7 +93,7 @@ impl File {
 
     /// `EAGAIN` unless a stream is ready for `flags` now; files always are.
     fn check_ready(&self, flags: PollFlags) -> Result<()> {
-        if self.is_seekable() || ready_now(self.fd(), flags)? {
+        if self.is_seekable() || self.host_nonblock || ready_now(self.fd(), flags)? {
             Ok(())
         } else {
             Err(Error::again())

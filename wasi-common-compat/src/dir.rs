@@ -11,6 +11,7 @@
 //! cannot perform give `ENOTSUP`.
 
 use crate::file::WasiFile;
+use crate::ready::Pollable;
 use crate::types::{FdFlags, Filestat, OFlags, ReaddirEntity, SystemTimeSpec};
 use crate::{Error, Result};
 use std::any::Any;
@@ -22,6 +23,63 @@ pub enum OpenResult {
     File(Box<dyn WasiFile>),
     /// A directory.
     Dir(Box<dyn WasiDir>),
+}
+
+/// What [`WasiDir::begin_open`] gives: the open's result, or an open that
+/// waits for something outside the program (the other end of a FIFO).
+pub enum Opening {
+    /// Opened (or failed at once).
+    Done(OpenResult),
+    /// Still waiting; the context waits on its pollables (and on the
+    /// program's exit) and asks again.
+    Pending(Box<dyn PendingOpen>),
+}
+
+impl Opening {
+    /// The same opening with `f` applied to its result, now or when it
+    /// finishes (a wrapping directory wraps what it opens this way).
+    pub fn map(self, f: fn(OpenResult) -> OpenResult) -> Opening {
+        match self {
+            Opening::Done(r) => Opening::Done(f(r)),
+            Opening::Pending(p) => Opening::Pending(Box::new(MapPending(p, f))),
+        }
+    }
+}
+
+impl std::fmt::Debug for Opening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Opening::Done(OpenResult::File(_)) => "Done(File)",
+            Opening::Done(OpenResult::Dir(_)) => "Done(Dir)",
+            Opening::Pending(_) => "Pending",
+        })
+    }
+}
+
+/// An open that has not finished: see [`Opening::Pending`].
+///
+/// Dropping it abandons the open (the program is exiting): a drop must not
+/// block, and must not leave anything of the host behind that outlives the
+/// open (a helper thread blocked in `open(2)` is released, for instance).
+pub trait PendingOpen: Send + Sync {
+    /// What to wait on (for reading) before asking again: at least one
+    /// pollable. A wake-up may be spurious.
+    fn pollables(&self) -> Vec<Pollable<'_>>;
+
+    /// The result if the open has finished, else `Ok(None)`.
+    /// Errors: those of [`WasiDir::open_file`].
+    fn try_finish(&mut self) -> Result<Option<OpenResult>>;
+}
+
+struct MapPending(Box<dyn PendingOpen>, fn(OpenResult) -> OpenResult);
+
+impl PendingOpen for MapPending {
+    fn pollables(&self) -> Vec<Pollable<'_>> {
+        self.0.pollables()
+    }
+    fn try_finish(&mut self) -> Result<Option<OpenResult>> {
+        Ok(self.0.try_finish()?.map(self.1))
+    }
 }
 
 /// How to open a path: the arguments of `path_open` after rights are decided.
@@ -53,6 +111,20 @@ pub trait WasiDir: Send + Sync + 'static {
     /// a loop), `EPERM` (escape), `EACCES`, `ENOTSUP` (default).
     fn open_file(&self, _path: &str, _opts: OpenOptions) -> Result<OpenResult> {
         Err(Error::notsup())
+    }
+
+    /// Starts opening `path`, as `path_open` does: like [`open_file`]
+    /// (which a host calling directly uses, and which may block), but an
+    /// open that must wait for something outside the program (a FIFO
+    /// opened without `NONBLOCK` waits for its other end) is returned as
+    /// [`Opening::Pending`], so the context can wait for it in its
+    /// scheduler, where the program's exit ends the wait. The default is
+    /// [`open_file`], finished at once.
+    /// Errors: those of [`open_file`].
+    ///
+    /// [`open_file`]: WasiDir::open_file
+    fn begin_open(&self, path: &str, opts: OpenOptions) -> Result<Opening> {
+        self.open_file(path, opts).map(Opening::Done)
     }
 
     /// Creates a directory (`mkdirat`).

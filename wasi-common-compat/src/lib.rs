@@ -49,7 +49,7 @@ pub mod types;
 
 pub use bindings::Errno;
 pub use ctx::{WasiCtx, WasiCtxBuilder};
-pub use dir::{OpenOptions, OpenResult, WasiDir};
+pub use dir::{OpenOptions, OpenResult, Opening, PendingOpen, WasiDir};
 pub use error::{Error, I32Exit, Result, errno_from_guest, errno_from_os};
 pub use file::WasiFile;
 pub use ready::{Interest, Pollable, ReadySource};

@@ -20,7 +20,7 @@
 //! assert!(dir.is_read_only());
 //! ```
 
-use crate::dir::{OpenOptions, OpenResult, WasiDir};
+use crate::dir::{OpenOptions, OpenResult, Opening, WasiDir};
 use crate::file::WasiFile;
 use crate::ready::Pollable;
 use crate::types::{
@@ -61,6 +61,28 @@ fn perm<T>() -> Result<T> {
     Err(Error::perm())
 }
 
+/// `EPERM` for an open that would change something: write access (unless
+/// opened as a directory), `creat`, `excl` or `trunc`.
+fn refuse_changes(opts: &OpenOptions) -> Result<()> {
+    let write = opts.write && !opts.oflags.contains(OFlags::DIRECTORY);
+    if write
+        || opts
+            .oflags
+            .intersects(OFlags::CREATE | OFlags::EXCLUSIVE | OFlags::TRUNCATE)
+    {
+        return perm();
+    }
+    Ok(())
+}
+
+/// What a read-only directory gives out: its files and directories wrapped.
+fn read_only(r: OpenResult) -> OpenResult {
+    match r {
+        OpenResult::File(f) => OpenResult::File(Box::new(ReadOnlyFile(f))),
+        OpenResult::Dir(d) => OpenResult::Dir(Box::new(ReadOnlyDir(d))),
+    }
+}
+
 impl WasiDir for ReadOnlyDir {
     fn as_any(&self) -> &dyn Any {
         self
@@ -70,18 +92,15 @@ impl WasiDir for ReadOnlyDir {
     /// is not opened as a directory), `creat`, `excl` or `trunc`; else the
     /// wrapped directory's.
     fn open_file(&self, path: &str, opts: OpenOptions) -> Result<OpenResult> {
-        let write = opts.write && !opts.oflags.contains(OFlags::DIRECTORY);
-        if write
-            || opts
-                .oflags
-                .intersects(OFlags::CREATE | OFlags::EXCLUSIVE | OFlags::TRUNCATE)
-        {
-            return perm();
-        }
-        Ok(match self.0.open_file(path, opts)? {
-            OpenResult::File(f) => OpenResult::File(Box::new(ReadOnlyFile(f))),
-            OpenResult::Dir(d) => OpenResult::Dir(Box::new(ReadOnlyDir(d))),
-        })
+        refuse_changes(&opts)?;
+        Ok(read_only(self.0.open_file(path, opts)?))
+    }
+
+    /// [`open_file`](WasiDir::open_file)'s checks, then the wrapped
+    /// directory's `begin_open`, whose result is wrapped when it finishes.
+    fn begin_open(&self, path: &str, opts: OpenOptions) -> Result<Opening> {
+        refuse_changes(&opts)?;
+        Ok(self.0.begin_open(path, opts)?.map(read_only))
     }
 
     fn create_dir(&self, _path: &str) -> Result<()> {

@@ -21,6 +21,7 @@
 //! drive or stream prefix (`C:`, `name:stream`) in any component is refused
 //! with `EPERM` before cap-std sees it (see `winpath`).
 
+mod fifo;
 mod open;
 mod stat;
 mod winpath;
@@ -31,7 +32,7 @@ use std::any::Any;
 use std::io::ErrorKind;
 use std::path::PathBuf;
 use wasi_common_compat::{
-    Error, FileType, Filestat, OpenOptions, OpenResult, ReaddirEntity, Result, SystemTimeSpec, WasiDir,
+    Error, FileType, Filestat, OpenOptions, OpenResult, Opening, ReaddirEntity, Result, SystemTimeSpec, WasiDir,
 };
 
 /// A host directory opened through cap-std. See the module docs for the
@@ -128,10 +129,11 @@ impl WasiDir for Dir {
 
     /// `openat` beneath this directory. `CREATE`, `EXCLUSIVE`, `TRUNCATE`,
     /// `APPEND` and the sync flags reach the host as `openat` takes them (so
-    /// `CREATE` works without write access); non-directories are opened
-    /// `O_NONBLOCK` so that a FIFO never blocks the thread (regular files
-    /// have it cleared again); with neither read nor write asked for, the
-    /// file is opened for reading.
+    /// `CREATE` works without write access); with neither read nor write
+    /// asked for, the file is opened for reading. A FIFO opened without
+    /// `NONBLOCK` waits in `open(2)` for its other end, as natively
+    /// (`path_open` uses [`begin_open`](WasiDir::begin_open), which does
+    /// not block the thread).
     /// Errors: `ENOENT`, `EEXIST` (`CREATE|EXCLUSIVE`), `ENOTDIR` (`DIRECTORY`
     /// on a non-directory, or a trailing slash on one), `EISDIR` (a
     /// directory for writing), `ELOOP` (a final symlink without `follow`, or
@@ -140,6 +142,16 @@ impl WasiDir for Dir {
     fn open_file(&self, path: &str, opts: OpenOptions) -> Result<OpenResult> {
         winpath::check(path)?;
         open::open(&self.0, path, &opts)
+    }
+
+    /// As [`open_file`](WasiDir::open_file), but a FIFO opened without
+    /// `NONBLOCK` whose other end is not there yet is
+    /// [`Opening::Pending`]: a helper thread waits in `open(2)`, and
+    /// abandoning the open (the program's exit) releases it.
+    /// Errors: those of `open_file`.
+    fn begin_open(&self, path: &str, opts: OpenOptions) -> Result<Opening> {
+        winpath::check(path)?;
+        open::begin(&self.0, path, &opts)
     }
 
     /// `mkdirat` (mode 0777 before umask); a trailing slash is allowed.

@@ -31,6 +31,16 @@ const CASES: &[(&str, &str)] = &[
         "(drop (call $accept (i32.const 3) (i32.const 0) (i32.const 700)))",
     ),
     ("sock_recv waitall", "(call $recv_waitall)"),
+    // In these two cases fd 3 is a directory holding the FIFOs "r" and
+    // "w", whose other ends nobody opens (and the listener is fd 4).
+    (
+        "path_open of a FIFO for reading",
+        "(call $open_fifo (i32.const 100) (i64.const 2))",
+    ),
+    (
+        "path_open of a FIFO for writing",
+        "(call $open_fifo (i32.const 104) (i64.const 64))",
+    ),
 ];
 
 fn program(block: &str, exiter_is_main: bool, end: &str) -> String {
@@ -56,7 +66,15 @@ fn program(block: &str, exiter_is_main: bool, end: &str) -> String {
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_recv" (func $recv (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "host" "mark" (func $mark))
+  (data (i32.const 100) "r")
+  (data (i32.const 104) "w")
+  ;; opens the one-byte path at $path with rights $rights (fd_read or
+  ;; fd_write), blocking (no fdflags)
+  (func $open_fifo (param $path i32) (param $rights i64)
+    (drop (call $open (i32.const 3) (i32.const 1) (local.get $path) (i32.const 1) (i32.const 0)
+      (local.get $rights) (i64.const 0) (i32.const 0) (i32.const 108))))
   (func $clock (param $at i32) (param $ns i64)
     (i64.store (local.get $at) (i64.const 0))
     (i32.store8 (i32.add (local.get $at) (i32.const 8)) (i32.const 0))
@@ -138,12 +156,19 @@ fn latency(case: &str, wat: &str, expect_exit: Option<i32>) -> Duration {
             std::thread::sleep(Duration::from_secs(3));
         }
     });
-    let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
-        .stdin(Box::new(stdin))
-        .preopened_socket(listener)
-        .unwrap()
-        .build()
-        .unwrap();
+    let fifos = tempfile::tempdir().unwrap();
+    for name in ["r", "w"] {
+        let st = std::process::Command::new("mkfifo")
+            .arg(fifos.path().join(name))
+            .status()
+            .unwrap();
+        assert!(st.success(), "mkfifo");
+    }
+    let mut builder = wasi_common_compat_sync::WasiCtxBuilder::new().stdin(Box::new(stdin));
+    if case.starts_with("path_open") {
+        builder = builder.preopened_dir(fifos.path(), "fifos").unwrap();
+    }
+    let ctx = builder.preopened_socket(listener).unwrap().build().unwrap();
     let opts = ThreadsOptions {
         shutdown_grace: Duration::from_secs(5),
         ..ThreadsOptions::default()

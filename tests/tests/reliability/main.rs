@@ -15,4 +15,5 @@ pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 mod abi_fuzz;
+mod fifo_open;
 mod poll_many;

@@ -305,6 +305,7 @@ impl WasiUnstable for WasiCtx {
             rights_in(inheriting),
             fdflags(flags),
         )
+        .await
         .map(t0::Fd::from)
     }
     async fn path_readlink(

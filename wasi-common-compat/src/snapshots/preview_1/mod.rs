@@ -249,6 +249,7 @@ impl WasiSnapshotPreview1 for WasiCtx {
             inheriting,
             conv::fdflags_in(fdflags),
         )
+        .await
         .map(Fd::from)
     }
     async fn path_readlink(

@@ -9,7 +9,7 @@
 
 use super::conv;
 use crate::bindings::preview1::types::{Filestat, Fstflags, Lookupflags, Rights, Size};
-use crate::dir::{OpenOptions, OpenResult};
+use crate::dir::{OpenOptions, OpenResult, Opening, PendingOpen};
 use crate::table::{DirEntry, Entry, FileEntry, RightsCell, rights_of_opened_file};
 use crate::types::{FdFlags, OFlags};
 use crate::{Error, Result, WasiCtx};
@@ -124,7 +124,7 @@ pub(crate) fn link(
 /// `ELOOP` (a final symlink without `symlink_follow`), `EMFILE` (fd cap), and
 /// the module's.
 #[expect(clippy::too_many_arguments, reason = "the ABI's parameters")]
-pub(crate) fn open(
+pub(crate) async fn open(
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
     fd: u32,
@@ -155,7 +155,11 @@ pub(crate) fn open(
         write,
         fdflags,
     };
-    let entry = match d.dir().open_file(&path, opts)? {
+    let opened = match d.dir().begin_open(&path, opts)? {
+        Opening::Done(r) => r,
+        Opening::Pending(p) => finish_open(ctx, p).await?,
+    };
+    let entry = match opened {
         OpenResult::File(file) => {
             let rights = rights_of_opened_file(read, write, file.get_filetype()?);
             Entry::File(Arc::new(FileEntry::new(
@@ -167,6 +171,18 @@ pub(crate) fn open(
         OpenResult::Dir(dir) => crate::ctx::opened_dir_entry(dir),
     };
     ctx.table().push(entry)
+}
+
+/// Waits for a pending open (a FIFO's other end) in the context's
+/// scheduler, so that the program's exit ends the wait; dropping `p` then
+/// abandons the open.
+async fn finish_open(ctx: &WasiCtx, mut p: Box<dyn PendingOpen>) -> Result<OpenResult> {
+    loop {
+        if let Some(r) = p.try_finish()? {
+            return Ok(r);
+        }
+        super::poll::wait_any(ctx, &p.pollables()).await?;
+    }
 }
 
 /// `path_readlink(fd, path, buf, len) -> used`, like `readlinkat`: writes the

@@ -40,6 +40,21 @@ pub(crate) async fn wait_ready(ctx: &WasiCtx, pollable: Pollable<'_>, interest: 
     }
 }
 
+/// Waits until one of `pollables` may be ready for reading (a wake-up may
+/// be spurious: the caller asks its source again), or the program exits.
+/// Errors: the exit, if another thread ended the program meanwhile.
+pub(crate) async fn wait_any(ctx: &WasiCtx, pollables: &[Pollable<'_>]) -> Result<()> {
+    ctx.check_exit()?;
+    let exit = ctx.exit_wait();
+    let mut set = PollSet::new();
+    for p in pollables {
+        set.push(Subscription::new(*p, Interest::READ));
+    }
+    set.push(Subscription::new(Pollable::Source(&exit), Interest::READ));
+    ctx.sched().poll_oneoff(&mut set).await?;
+    ctx.check_exit()
+}
+
 /// A decoded subscription (shared by preview1 and preview0).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sub {
