@@ -21,6 +21,7 @@ mod proc;
 mod random;
 mod sock;
 mod stdio;
+mod witx;
 
 #[allow(unused_imports)]
 use {args_environ::*, clock::*, fd::*, path::*, poll::*, preview0::*, proc::*, random::*, sock::*, stdio::*};

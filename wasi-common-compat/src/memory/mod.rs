@@ -83,9 +83,12 @@ fn iovec(c: Iovec) -> (u32, u32) {
     (c.buf.offset(), c.buf_len)
 }
 
+/// The byte range of `len` bytes at `off`, if inside `total` bytes.
+/// Errors: `EFAULT` (also where the end does not fit in `usize`, as on a
+/// 32-bit host).
 fn in_bounds(total: usize, off: u32, len: u32) -> Result<std::ops::Range<usize>> {
     let start = off as usize;
-    let end = start + len as usize;
+    let end = start.checked_add(len as usize).ok_or_else(Error::fault)?;
     if end > total {
         return Err(Error::fault());
     }
@@ -403,3 +406,6 @@ pub(crate) fn fill_guest(
 pub(crate) fn check_region(mem: &GuestMemory<'_>, offset: u32, len: u32) -> Result<()> {
     in_bounds(mem_len(mem), offset, len).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests;
