@@ -1,5 +1,6 @@
 //! [`InputStreamFile`]: a preview2 `InputStream` as a preview1 fd.
 
+use crate::errors::read_error;
 use crate::slot::{Slot, ambient_runtime};
 use bytes::Bytes;
 use std::any::Any;
@@ -8,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use wasi_common_compat::memory::CHUNK;
 use wasi_common_compat::{Error, FileType, Filestat, Interest, Pollable, ReadySource, Result, WasiFile};
-use wasmtime_wasi_io::streams::{DynInputStream, StreamError, StreamResult};
+use wasmtime_wasi_io::streams::{DynInputStream, StreamResult};
 
 /// Serves a [`DynInputStream`] as a readable p1 fd (stdin or any fd).
 ///
@@ -57,18 +58,6 @@ impl InputStreamFile {
     pub fn with_filetype(mut self, filetype: FileType) -> Self {
         self.filetype = filetype;
         self
-    }
-}
-
-/// Maps a stream error of a read: closed is end of file.
-pub(crate) fn read_error(e: StreamError) -> Result<u64> {
-    match e {
-        StreamError::Closed => Ok(0),
-        StreamError::LastOperationFailed(cause) => {
-            tracing::warn!(error = %cause, "bridged input stream failed");
-            Err(Error::io().context(cause))
-        }
-        StreamError::Trap(t) => Err(Error::trap(t)),
     }
 }
 

@@ -74,6 +74,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod errors;
 mod input;
 mod output;
 pub mod push;

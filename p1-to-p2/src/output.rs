@@ -1,5 +1,6 @@
 //! [`OutputStreamFile`]: a preview2 `OutputStream` as a preview1 fd.
 
+use crate::errors::write_error;
 use crate::slot::{Slot, ambient_runtime};
 use bytes::BytesMut;
 use std::any::Any;
@@ -45,18 +46,6 @@ impl OutputStreamFile {
     pub fn with_filetype(mut self, filetype: FileType) -> Self {
         self.filetype = filetype;
         self
-    }
-}
-
-/// Maps a stream error of a write or flush.
-pub(crate) fn write_error(e: StreamError) -> Error {
-    match e {
-        StreamError::Closed => Error::pipe(),
-        StreamError::LastOperationFailed(cause) => {
-            tracing::warn!(error = %cause, "bridged output stream failed");
-            Error::io().context(cause)
-        }
-        StreamError::Trap(t) => Error::trap(t),
     }
 }
 

@@ -2,22 +2,15 @@
 //! a preview2 [`InputStream`] / [`OutputStream`] (each is also a
 //! [`Pollable`]), so preview2 code can read and write preview1-world files.
 
+use crate::errors::stream_error;
 use bytes::{Bytes, BytesMut};
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::Arc;
 use wasi_common_compat::memory::CHUNK;
-use wasi_common_compat::{Error, Interest, WasiFile};
+use wasi_common_compat::{Interest, WasiFile};
 use wasmtime_wasi_io::async_trait;
 use wasmtime_wasi_io::poll::Pollable;
 use wasmtime_wasi_io::streams::{InputStream, OutputStream, StreamError, StreamResult};
-
-fn stream_error(e: Error) -> StreamError {
-    match e.as_errno() {
-        Some(wasi_common_compat::Errno::Pipe) => StreamError::Closed,
-        Some(_) => StreamError::LastOperationFailed(wasmtime::Error::new(e)),
-        None => StreamError::Trap(wasmtime::Error::new(e)),
-    }
-}
 
 /// Waits until `file` is ready for `interest`: in-process sources through
 /// their wakers, OS descriptors through the current tokio runtime's reactor

@@ -27,10 +27,13 @@
 use crate::{Errno, I32Exit, WasiCtx};
 
 /// Maps the result of an ABI function the way every engine's glue must:
-/// argument-decoding failures (an unknown enum value or undefined flag bits,
-/// wiggle's `GuestError::InFunc` at a `convert` location) become `EINVAL`
-/// for the guest; every other error stays an error, which the engine turns
-/// into a trap (or an exit, see [`exit_status`]).
+/// argument-decoding failures (an unknown enum value, undefined flag bits, a
+/// number too large for its type: what wiggle's generated code reports as
+/// `GuestError::InFunc` around `InvalidEnumValue`, `InvalidFlagValue` or
+/// `TryFromIntError`) become `EINVAL` for the guest; every other error stays
+/// an error, which the engine turns into a trap (or an exit, see
+/// [`exit_status`]), among them a result that cannot be written (`InFunc`
+/// around a pointer error).
 ///
 /// `R` is the function's raw result: `i32` (an errno) or, for `proc_exit`,
 /// `()` (whose only error is the exit).
@@ -38,12 +41,21 @@ pub fn abi_result<R: AbiResult>(r: wiggle::error::Result<R>) -> wiggle::error::R
     match r {
         Ok(v) => Ok(v),
         Err(e) => match e.downcast_ref::<wiggle::GuestError>() {
-            Some(wiggle::GuestError::InFunc { location, .. }) if location.starts_with("convert") => {
-                R::einval().ok_or(e)
-            }
+            Some(wiggle::GuestError::InFunc { err, .. }) if is_decoding(err) => R::einval().ok_or(e),
             _ => Err(e),
         },
     }
+}
+
+/// True for the errors of decoding an argument (the only errors the
+/// generated code reports of that kind: bodies map their own).
+fn is_decoding(err: &wiggle::GuestError) -> bool {
+    matches!(
+        err,
+        wiggle::GuestError::InvalidEnumValue(_)
+            | wiggle::GuestError::InvalidFlagValue(_)
+            | wiggle::GuestError::TryFromIntError(_)
+    )
 }
 
 /// A raw result type of an ABI function (see [`abi_result`]).
@@ -113,24 +125,33 @@ mod tests {
         assert_eq!(abi_result(Ok(3i32)).ok(), Some(3));
     }
 
-    fn in_func(location: &'static str) -> wiggle::error::Error {
+    fn in_func(location: &'static str, err: wiggle::GuestError) -> wiggle::error::Error {
         wiggle::error::Error::new(wiggle::GuestError::InFunc {
             modulename: "wasi_snapshot_preview1",
             funcname: "fd_seek",
             location,
-            err: Box::new(wiggle::GuestError::InvalidEnumValue("Whence")),
+            err: Box::new(err),
         })
     }
 
     #[test]
     fn decoding_errors_are_einval_other_guest_errors_trap() {
-        assert_eq!(
-            abi_result::<i32>(Err(in_func("convert Whence"))).ok(),
-            Some(Errno::Inval as i32)
-        );
-        assert!(abi_result::<i32>(Err(in_func("write Filesize"))).is_err());
+        use wiggle::GuestError as G;
+        let einval = Some(Errno::Inval as i32);
+        let whence = || G::InvalidEnumValue("Whence");
+        assert_eq!(abi_result::<i32>(Err(in_func("convert Whence", whence()))).ok(), einval);
+        let flags = G::InvalidFlagValue("Oflags");
+        assert_eq!(abi_result::<i32>(Err(in_func("convert Oflags", flags))).ok(), einval);
+        let wide = G::from(u8::try_from(300i32).unwrap_err());
+        assert_eq!(abi_result::<i32>(Err(in_func("convert Sdflags", wide))).ok(), einval);
+        let region = wiggle::Region {
+            start: u32::MAX - 3,
+            len: 8,
+        };
+        let oob = G::PtrOutOfBounds(region);
+        assert!(abi_result::<i32>(Err(in_func("write Filesize", oob))).is_err());
         assert!(
-            abi_result::<()>(Err(in_func("convert Exitcode"))).is_err(),
+            abi_result::<()>(Err(in_func("convert Exitcode", whence()))).is_err(),
             "proc_exit has no errno"
         );
     }

@@ -15,8 +15,7 @@ use wiggle::{GuestMemory, GuestPtr};
 
 impl t0::UserErrorConversion for WasiCtx {
     fn errno_from_error(&mut self, e: Error) -> wiggle::error::Result<t0::Errno> {
-        let e1 = e.into_errno_or_trap()?;
-        Ok(t0::Errno::try_from(e1 as u16).unwrap_or(t0::Errno::Io))
+        Ok(errno(e.into_errno_or_trap()?))
     }
 }
 
@@ -78,6 +77,8 @@ fn filestat(s: t1::Filestat) -> t0::Filestat {
     }
 }
 
+/// The `wasi_unstable` errno of a preview1 one (the same numbers; the one
+/// place they are converted).
 fn errno(e: t1::Errno) -> t0::Errno {
     t0::Errno::try_from(e as u16).unwrap_or(t0::Errno::Io)
 }
