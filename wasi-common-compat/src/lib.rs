@@ -55,5 +55,5 @@ pub use file::WasiFile;
 pub use ready::{Interest, Pollable, ReadySource};
 pub use sched::WasiSched;
 pub use types::{
-    Advice, FdFlags, FileType, Filestat, OFlags, ReaddirEntity, RiFlags, RoFlags, SdFlags, SystemTimeSpec,
+    Advice, FdFlags, FileType, Filestat, OFlags, ReaddirEntity, RiFlags, Rights, RoFlags, SdFlags, SystemTimeSpec,
 };

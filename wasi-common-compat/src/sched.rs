@@ -8,9 +8,9 @@
 //! Backends bring their own scheduler: `sync` waits with `poll(2)` on OS
 //! descriptors and in-process sources together, `tokio-impl` through tokio.
 //! [`ParkSched`], the core's default, waits on in-process sources and timeouts
-//! by parking the thread; it treats OS descriptors as always ready, so it
-//! suits contexts made only of pipes and virtual files (engine-free
-//! embeddings, tests).
+//! by parking the thread, and on OS descriptors with `poll(2)`; it suits
+//! contexts made mostly of pipes and virtual files (engine-free embeddings,
+//! tests).
 
 use crate::Error;
 use crate::ready::{Interest, Pollable, Readiness};
@@ -136,8 +136,11 @@ pub trait WasiSched: Send + Sync {
     fn sched_yield(&self) -> BoxFuture<'_, Result<(), Error>>;
 }
 
-/// The core's scheduler: thread parking for in-process sources and timeouts.
-/// OS descriptors count as always ready. See the module docs.
+/// The core's scheduler: thread parking for in-process sources and
+/// timeouts, `poll(2)` for OS descriptors. A set with descriptors only waits
+/// in one `poll(2)`; one with both kinds polls the descriptors in slices of
+/// [`PARK_FD_SLICE`] between looks at the in-process sources (so a source
+/// is noticed at most that late). It never spins. See the module docs.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ParkSched;
 
@@ -156,16 +159,26 @@ thread_local! {
     static PARK_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
 }
 
+/// How long [`ParkSched`] polls OS descriptors at a time when in-process
+/// sources are waited for too.
+pub const PARK_FD_SLICE: Duration = Duration::from_millis(1);
+
 impl ParkSched {
     fn wait(set: &mut PollSet<'_>) {
         let deadline = set.timeout.map(|t| Instant::now() + t);
         PARK_WAKER.with(|waker| {
             let mut cx = Context::from_waker(waker);
             loop {
+                let mut sources = false;
                 for s in set.subs.iter_mut().filter(|s| !s.is_done()) {
                     let ready = match s.pollable {
-                        Pollable::Source(src) => src.poll_ready(s.interest, &mut cx).is_ready(),
-                        _ => true,
+                        Pollable::Source(src) => {
+                            sources = true;
+                            src.poll_ready(s.interest, &mut cx).is_ready()
+                        }
+                        #[cfg(unix)]
+                        Pollable::Fd(_) => false,
+                        Pollable::Always => true,
                     };
                     if ready {
                         s.set_ready(Readiness::default());
@@ -174,18 +187,76 @@ impl ParkSched {
                 if set.any_done() {
                     return;
                 }
-                match deadline {
-                    None => std::thread::park(),
-                    Some(d) => {
-                        let now = Instant::now();
-                        if now >= d {
-                            return;
-                        }
-                        std::thread::park_timeout(d - now);
+                let remaining = match deadline {
+                    None => None,
+                    Some(d) => match d.checked_duration_since(Instant::now()) {
+                        Some(r) if !r.is_zero() => Some(r),
+                        _ => return,
+                    },
+                };
+                #[cfg(unix)]
+                if set.subs.iter().any(|s| matches!(s.pollable, Pollable::Fd(_))) {
+                    let slice = match (sources, remaining) {
+                        (true, r) => Some(r.map_or(PARK_FD_SLICE, |r| r.min(PARK_FD_SLICE))),
+                        (false, r) => r,
+                    };
+                    poll_fds(set, slice);
+                    if set.any_done() {
+                        return;
                     }
+                    continue;
+                }
+                match remaining {
+                    None => std::thread::park(),
+                    Some(r) => std::thread::park_timeout(r),
                 }
             }
         })
+    }
+}
+
+/// One `poll(2)` of the descriptors of `set` not yet done, for at most
+/// `timeout` (`None`: until one is ready); marks those that are.
+#[cfg(unix)]
+fn poll_fds(set: &mut PollSet<'_>, timeout: Option<Duration>) {
+    use rustix::event::{PollFd, PollFlags};
+    let mut which = Vec::new();
+    let mut fds = Vec::new();
+    for (i, s) in set.subs.iter().enumerate() {
+        if let (Pollable::Fd(fd), false) = (s.pollable, s.is_done()) {
+            let mut flags = PollFlags::empty();
+            if s.interest.contains(Interest::READ) {
+                flags |= PollFlags::IN;
+            }
+            if s.interest.contains(Interest::WRITE) {
+                flags |= PollFlags::OUT;
+            }
+            fds.push(PollFd::from_borrowed_fd(fd, flags));
+            which.push(i);
+        }
+    }
+    let ts = timeout.map(|t| rustix::time::Timespec {
+        tv_sec: t.as_secs().try_into().unwrap_or(i64::MAX),
+        tv_nsec: t.subsec_nanos().into(),
+    });
+    match rustix::event::poll(&mut fds, ts.as_ref()) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => {}
+        Err(e) => {
+            for &i in &which {
+                set.subs[i].set_error(Error::from(e));
+            }
+            return;
+        }
+    }
+    for (fd, i) in fds.iter().zip(which) {
+        let r = fd.revents();
+        if r.contains(PollFlags::NVAL) {
+            set.subs[i].set_error(Error::badf());
+        } else if !r.is_empty() {
+            set.subs[i].set_ready(Readiness {
+                hangup: r.contains(PollFlags::HUP),
+            });
+        }
     }
 }
 
@@ -225,4 +296,71 @@ pub fn block_on_pinned<F: Future + ?Sized>(mut fut: Pin<&mut F>) -> F::Output {
             std::thread::park();
         }
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    fn wait(set: &mut PollSet<'_>) {
+        block_on(ParkSched.poll_oneoff(set)).unwrap();
+    }
+
+    #[test]
+    fn a_descriptor_that_is_not_ready_is_waited_for() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let mut set = PollSet::new();
+        set.push(Subscription::new(Pollable::Fd(a.as_fd()), Interest::READ));
+        set.set_timeout(Some(Duration::from_millis(100)));
+        let t = Instant::now();
+        wait(&mut set);
+        assert!(!set.any_done(), "nothing to read: not ready");
+        assert!(t.elapsed() >= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn a_descriptor_wakes_the_wait_when_it_becomes_ready() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            b.write_all(b"x").unwrap();
+            b
+        });
+        let mut set = PollSet::new();
+        set.push(Subscription::new(Pollable::Fd(a.as_fd()), Interest::READ));
+        let t = Instant::now();
+        wait(&mut set);
+        assert!(set.get_mut(0).unwrap().is_done());
+        assert!(t.elapsed() >= Duration::from_millis(40) && t.elapsed() < Duration::from_secs(5));
+        drop(writer.join());
+        // Writable at once.
+        let mut set = PollSet::new();
+        set.push(Subscription::new(Pollable::Fd(a.as_fd()), Interest::WRITE));
+        wait(&mut set);
+        assert!(set.any_done());
+    }
+
+    #[test]
+    fn sources_and_descriptors_are_waited_for_together() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let (pipe, w) = crate::pipe::ReadPipe::channel(16);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            w.write_all(b"x").unwrap();
+            w
+        });
+        let mut set = PollSet::new();
+        set.push(Subscription::new(Pollable::Fd(a.as_fd()), Interest::READ));
+        set.push(Subscription::new(crate::WasiFile::pollable(&pipe), Interest::READ));
+        set.set_timeout(Some(Duration::from_secs(5)));
+        let t = Instant::now();
+        wait(&mut set);
+        assert!(set.get_mut(1).unwrap().is_done(), "the pipe's write woke the wait");
+        assert!(!set.get_mut(0).unwrap().is_done());
+        assert!(t.elapsed() < Duration::from_secs(4));
+        drop(writer.join());
+    }
 }

@@ -10,10 +10,9 @@
 //! New fds take the lowest free number. The number of open fds is capped
 //! ([`DEFAULT_MAX_FDS`] unless configured); opening beyond it gives `EMFILE`.
 
-use crate::bindings::preview1::types::Rights;
 use crate::dir::WasiDir;
 use crate::file::WasiFile;
-use crate::types::ReaddirEntity;
+use crate::types::{ReaddirEntity, Rights};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2,6 +2,11 @@
 //! [`WasiDir`](crate::WasiDir) traits. Their bit values equal preview1's, so a
 //! conversion to the wire types is a reinterpretation.
 
+/// The rights of an fd (`fd_fdstat_get`'s `fs_rights_base` and
+/// `fs_rights_inheriting`): the preview1 wire type itself, the one wire type
+/// in this vocabulary (see RATIONALE, "Why is `Rights` the wire type?").
+pub use crate::bindings::preview1::types::Rights;
+
 use std::time::SystemTime;
 
 /// The type of a file or descriptor, as preview1 reports it.
