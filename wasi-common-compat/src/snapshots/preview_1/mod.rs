@@ -9,8 +9,6 @@
 pub(crate) mod args_environ;
 pub(crate) mod clock;
 pub(crate) mod conv;
-#[cfg(feature = "wasmtime")]
-pub(crate) mod fast;
 pub(crate) mod fd;
 pub(crate) mod path;
 pub(crate) mod poll;

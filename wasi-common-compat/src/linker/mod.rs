@@ -47,42 +47,16 @@
 //! assert_eq!(out.contents(), b"hi\n");
 //! ```
 
+mod fast;
+mod memory;
+
+pub use memory::{MemoryCache, use_shared_memory};
+
 use crate::WasiCtx;
 use crate::bindings::{preview0, preview1};
 use crate::sched::block_on_pinned;
-use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
-
-/// The guest memory handle cached per store (see the module docs).
-#[derive(Default, Clone)]
-pub struct MemoryCache(Option<Cached>);
-
-#[derive(Clone)]
-enum Cached {
-    Plain(Memory),
-    Shared(SharedMemory),
-}
-
-/// Makes the WASI functions called through `ctx` use `memory`, the program's
-/// shared memory, instead of looking up the caller's `memory` export (the
-/// threads support sets this for every thread; it also serves modules that
-/// import their shared memory without exporting it).
-pub fn use_shared_memory(ctx: &mut WasiCtx, memory: SharedMemory) {
-    ctx.memory.0 = Some(Cached::Shared(memory));
-}
-
-/// Returns the caller's memory, from the cache or looked up once.
-fn resolve<T: 'static>(caller: &mut Caller<'_, T>, get: impl Fn(&mut T) -> &mut WasiCtx) -> Option<Cached> {
-    if let Some(c) = &get(caller.data_mut()).memory.0 {
-        return Some(c.clone());
-    }
-    let c = match caller.get_export("memory") {
-        Some(Extern::Memory(m)) => Cached::Plain(m),
-        Some(Extern::SharedMemory(m)) => Cached::Shared(m),
-        _ => return None,
-    };
-    get(caller.data_mut()).memory.0 = Some(c.clone());
-    Some(c)
-}
+use memory::{Cached, resolve, with_memory};
+use wasmtime::{Caller, Linker};
 
 /// Maps the result of a wiggle ABI function: argument-decoding failures
 /// become `EINVAL` for the guest; other errors trap.
@@ -96,44 +70,20 @@ fn abi_unit(r: wiggle::error::Result<()>) -> wasmtime::Result<()> {
     r
 }
 
-macro_rules! with_memory {
-    ($caller:ident, $get:ident, |$ctx:ident, $mem:ident| $body:expr) => {{
-        match resolve(&mut $caller, $get) {
-            Some(Cached::Plain(m)) => {
-                let (data, t) = m.data_and_store_mut(&mut $caller);
-                let $ctx = $get(t);
-                let $mem = &mut wiggle::GuestMemory::Unshared(data);
-                $body
-            }
-            Some(Cached::Shared(sm)) => {
-                let data = sm.data();
-                let $ctx = $get($caller.data_mut());
-                let $mem = &mut wiggle::GuestMemory::Shared(data);
-                $body
-            }
-            None => {
-                let $ctx = $get($caller.data_mut());
-                let $mem = &mut wiggle::GuestMemory::Unshared(&mut []);
-                $body
-            }
-        }
-    }};
-}
-
-/// The fast paths of `fd_write` and `fd_read` (see `snapshots::preview_1::fast`):
+/// The fast paths of `fd_write` and `fd_read` (see [`fast`]):
 /// tried first in synchronous stores on unshared memory; every other
 /// function, and every case they decline, takes the general path.
 macro_rules! fast_path {
     (fd_write, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
         if let wiggle::GuestMemory::Unshared(bytes) = $mem
-            && let Some(answer) = crate::snapshots::preview_1::fast::fd_write($ctx, bytes, $a0, $a1, $a2, $a3)
+            && let Some(answer) = fast::fd_write($ctx, bytes, $a0, $a1, $a2, $a3)
         {
             return answer;
         }
     };
     (fd_read, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
         if let wiggle::GuestMemory::Unshared(bytes) = $mem
-            && let Some(answer) = crate::snapshots::preview_1::fast::fd_read($ctx, bytes, $a0, $a1, $a2, $a3)
+            && let Some(answer) = fast::fd_read($ctx, bytes, $a0, $a1, $a2, $a3)
         {
             return answer;
         }
