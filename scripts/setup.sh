@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond a Rust toolchain: the standard
-# libraries of the wasm targets the guest programs are built for. Safe to
-# run any number of times.
+# Installs what the tests and checks need beyond a Rust toolchain: the
+# standard libraries of the wasm targets the guest programs are built for,
+# and of the non-Linux targets scripts/cross-check.sh checks the engine-free
+# crates for (std only: no linker or C toolchain is needed for `cargo check`).
+# Safe to run any number of times: targets already installed are skipped.
 set -euo pipefail
 
-targets=(wasm32-wasip1 wasm32-wasip1-threads)
+targets=(
+    wasm32-wasip1 wasm32-wasip1-threads
+    aarch64-apple-darwin x86_64-apple-darwin x86_64-unknown-freebsd x86_64-pc-windows-msvc
+)
 
 installed() {
     local sysroot

@@ -88,6 +88,7 @@ impl Budget {
     }
 
     /// Bytes that can still be charged.
+    #[cfg(feature = "tar")]
     pub(crate) fn remaining_bytes(&self) -> u64 {
         self.max_bytes.saturating_sub(self.bytes.load(Ordering::Acquire))
     }

@@ -7,12 +7,16 @@ use crate::snapshot::{Entry, Snapshot};
 use crate::tree::Fs;
 use std::collections::HashMap;
 use std::fs::{self, FileTimes};
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
+#[cfg(unix)]
+use std::time::{Duration, SystemTime};
 use wasi_common_compat::Result;
 
+#[cfg(unix)]
 fn time(sec: i64, nsec: i64) -> SystemTime {
     let (Ok(s), Ok(n)) = (u64::try_from(sec), u32::try_from(nsec)) else {
         return UNIX_EPOCH;
@@ -20,12 +24,34 @@ fn time(sec: i64, nsec: i64) -> SystemTime {
     UNIX_EPOCH.checked_add(Duration::new(s, n)).unwrap_or(UNIX_EPOCH)
 }
 
+#[cfg(unix)]
 fn meta_from_host(md: &fs::Metadata) -> crate::node::Meta {
     meta_of(
         time(md.atime(), md.atime_nsec()),
         time(md.mtime(), md.mtime_nsec()),
         time(md.ctime(), md.ctime_nsec()),
     )
+}
+
+/// Outside Unix there is no status-change time: the modification time
+/// stands in for it.
+#[cfg(not(unix))]
+fn meta_from_host(md: &fs::Metadata) -> crate::node::Meta {
+    let m = md.modified().unwrap_or(UNIX_EPOCH);
+    meta_of(md.accessed().unwrap_or(m), m, m)
+}
+
+/// The identity of a host file with more than one link, to copy hard links
+/// as links. Outside Unix std has no stable file identity, so every link is
+/// copied as a file of its own.
+#[cfg(unix)]
+fn link_key(md: &fs::Metadata) -> Option<(u64, u64)> {
+    (md.nlink() > 1).then(|| (md.dev(), md.ino()))
+}
+
+#[cfg(not(unix))]
+fn link_key(_md: &fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// Copies the host directory `root` into the (empty) tree `fs`.
@@ -57,8 +83,8 @@ pub(crate) fn copy_in(fs: &Fs, root: &Path) -> Result<()> {
                 let Some(target) = target.to_str() else { continue };
                 b.symlink(&path, target, Some(meta))?;
             } else if ft.is_file() {
-                let key = (md.dev(), md.ino());
-                if md.nlink() > 1
+                let key = link_key(&md);
+                if let Some(key) = key
                     && let Some(node) = links.get(&key)
                 {
                     b.hard_link(&path, node.clone())?;
@@ -66,7 +92,7 @@ pub(crate) fn copy_in(fs: &Fs, root: &Path) -> Result<()> {
                 }
                 let bytes = fs::read(entry.path())?;
                 let node = b.file(&path, &bytes, Some(meta))?;
-                if md.nlink() > 1 {
+                if let Some(key) = key {
                     links.insert(key, node);
                 }
             }
@@ -99,8 +125,50 @@ fn clear(path: &Path, keep_dir: bool) -> std::io::Result<()> {
     }
 }
 
+#[cfg(not(windows))]
+fn open_for_times(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// Windows sets times through a handle with `FILE_WRITE_ATTRIBUTES`, and
+/// opens a directory only with `FILE_FLAG_BACKUP_SEMANTICS`.
+#[cfg(windows)]
+fn open_for_times(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_WRITE_ATTRIBUTES: u32 = 0x0100;
+    const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+    fs::OpenOptions::new()
+        .access_mode(FILE_WRITE_ATTRIBUTES)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS)
+        .open(path)
+}
+
+/// Creates the host symlink `path` -> `target`.
+#[cfg(unix)]
+fn symlink(target: &str, path: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, path)
+}
+
+/// Windows has file and directory symlinks: a directory one when `target`
+/// (relative to the link's directory) already is a host directory, else a
+/// file one. Creating either may need a privilege (or developer mode).
+#[cfg(windows)]
+fn symlink(target: &str, path: &Path) -> std::io::Result<()> {
+    let resolved = path.parent().map(|p| p.join(target));
+    if resolved.is_some_and(|r| r.is_dir()) {
+        std::os::windows::fs::symlink_dir(target, path)
+    } else {
+        std::os::windows::fs::symlink_file(target, path)
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+fn symlink(_target: &str, _path: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 fn set_times(path: &Path, meta: &crate::node::Meta) -> std::io::Result<()> {
-    let f = fs::File::open(path)?;
+    let f = open_for_times(path)?;
     f.set_times(FileTimes::new().set_accessed(meta.atim).set_modified(meta.mtim))
 }
 
@@ -121,7 +189,7 @@ pub(crate) fn write_out(snap: &Snapshot, root: &Path) -> Result<()> {
             }
             Entry::Symlink(target) => {
                 clear(&path, false)?;
-                std::os::unix::fs::symlink(target, &path)?;
+                symlink(target, &path)?;
             }
             Entry::File(data, meta) => {
                 clear(&path, false)?;

@@ -26,7 +26,6 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::OFlags;
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut, SeekFrom};
-use std::num::NonZeroU64;
 use std::time::UNIX_EPOCH;
 use wasi_common_compat::{Advice, Error, FdFlags, FileType, Filestat, Pollable, Result, SystemTimeSpec, WasiFile};
 
@@ -107,29 +106,61 @@ impl File {
 /// which would turn a guest's `DSYNC` into `SYNC` and make the two
 /// indistinguishable in `F_GETFL`, so the bits are spelled out here (values
 /// from the kernel's `asm/fcntl.h` of each architecture).
-#[cfg(any(
-    target_arch = "mips",
-    target_arch = "mips64",
-    target_arch = "mips32r6",
-    target_arch = "mips64r6"
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "mips32r6",
+        target_arch = "mips64r6"
+    )
 ))]
 const SYNC_BITS: (u32, u32) = (0x0010, 0x4000);
-#[cfg(any(target_arch = "sparc", target_arch = "sparc64"))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(target_arch = "sparc", target_arch = "sparc64")
+))]
 const SYNC_BITS: (u32, u32) = (0x2000, 0x80_0000);
-#[cfg(not(any(
-    target_arch = "mips",
-    target_arch = "mips64",
-    target_arch = "mips32r6",
-    target_arch = "mips64r6",
-    target_arch = "sparc",
-    target_arch = "sparc64"
-)))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "mips32r6",
+        target_arch = "mips64r6",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+))]
 const SYNC_BITS: (u32, u32) = (0o1_0000, 0o400_0000);
 
 /// `O_DSYNC`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const O_DSYNC: OFlags = OFlags::from_bits_retain(SYNC_BITS.0);
 /// `__O_SYNC` (with [`O_DSYNC`] it makes `O_SYNC`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const O_FILE_SYNC: OFlags = OFlags::from_bits_retain(SYNC_BITS.1);
+
+/// Elsewhere (macOS, the BSDs) `O_DSYNC` and `O_SYNC` are separate bits that
+/// libc names and rustix passes through as they are; a guest's `SYNC` asks
+/// for both, as on Linux.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const O_DSYNC: OFlags = OFlags::DSYNC;
+/// `O_SYNC` (file integrity) on hosts where it is a bit of its own.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const O_FILE_SYNC: OFlags = OFlags::SYNC;
+
+/// The sync bits a host `F_GETFL` result holds, as [`host_sync_flags`]
+/// spells them. On Linux `O_SYNC` contains `O_DSYNC`; elsewhere `O_SYNC`
+/// implies data integrity without the bit, so it is added.
+fn held_sync_flags(fl: OFlags) -> OFlags {
+    let held = fl & (O_DSYNC | O_FILE_SYNC);
+    if held.contains(O_FILE_SYNC) {
+        held | O_DSYNC
+    } else {
+        held
+    }
+}
 
 /// The host open flags that preview1's `DSYNC`, `RSYNC` and `SYNC` in `f`
 /// ask for. Linux has no separate read-integrity mode (`O_RSYNC` is
@@ -147,16 +178,17 @@ pub(crate) fn host_sync_flags(f: FdFlags) -> OFlags {
 
 /// The preview1 flags of a host `F_GETFL` result. A file opened with `SYNC`
 /// (or `RSYNC`) reports `DSYNC | RSYNC | SYNC`: the host holds `O_SYNC`,
-/// which is all three on Linux.
+/// which is all three on Linux (and is taken as all three elsewhere).
 fn fdflags_of(fl: OFlags) -> FdFlags {
     let mut f = FdFlags::empty();
     if fl.contains(OFlags::APPEND) {
         f |= FdFlags::APPEND;
     }
-    if fl.contains(O_DSYNC) {
+    let sync = held_sync_flags(fl);
+    if sync.contains(O_DSYNC) {
         f |= FdFlags::DSYNC;
     }
-    if fl.contains(O_FILE_SYNC) {
+    if sync.contains(O_FILE_SYNC) {
         f |= FdFlags::RSYNC | FdFlags::SYNC;
     }
     f
@@ -206,6 +238,7 @@ fn rustix_seek(pos: SeekFrom) -> rustix::fs::SeekFrom {
     }
 }
 
+#[cfg(not(target_vendor = "apple"))]
 fn rustix_advice(a: Advice) -> rustix::fs::Advice {
     match a {
         Advice::Normal => rustix::fs::Advice::Normal,
@@ -255,7 +288,7 @@ impl WasiFile for File {
     /// Errors: `ENOTSUP` (a change of `DSYNC`, `RSYNC` or `SYNC`), `EBADF`.
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
         let fl = rustix::fs::fcntl_getfl(self.fd())?;
-        if fl & (O_DSYNC | O_FILE_SYNC) != host_sync_flags(flags) {
+        if held_sync_flags(fl) != host_sync_flags(flags) {
             return Err(Error::notsup().context("sync flags cannot change after open"));
         }
         let mut want = fl;
@@ -283,17 +316,29 @@ impl WasiFile for File {
         set_fd_times(self.fd(), atim, mtim)
     }
 
-    /// `posix_fadvise` (`len` 0 means "to the end").
+    /// `posix_fadvise` (`len` 0 means "to the end"). macOS has no
+    /// `posix_fadvise`: there the advice is checked and then ignored (it is
+    /// only a hint).
     /// Errors: `ESPIPE` (a FIFO), `EINVAL`.
     fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<()> {
         let offset_ok = i64::try_from(offset).is_ok() && i64::try_from(len).is_ok();
         if !offset_ok {
             return Err(Error::inval());
         }
+        #[cfg(target_vendor = "apple")]
+        {
+            let _ = advice;
+            if self.is_seekable() {
+                Ok(())
+            } else {
+                Err(Error::spipe())
+            }
+        }
+        #[cfg(not(target_vendor = "apple"))]
         Ok(rustix::fs::fadvise(
             self.fd(),
             offset,
-            NonZeroU64::new(len),
+            std::num::NonZeroU64::new(len),
             rustix_advice(advice),
         )?)
     }
@@ -306,9 +351,13 @@ impl WasiFile for File {
         no_intr(|| rustix::fs::fallocate(self.fd(), rustix::fs::FallocateFlags::empty(), offset, len))
     }
 
-    /// `fdatasync`. Errors: `EINVAL` (the file cannot be synced), `EIO`.
+    /// `fdatasync` (`fsync` on macOS, which has no `fdatasync`).
+    /// Errors: `EINVAL` (the file cannot be synced), `EIO`.
     fn datasync(&self) -> Result<()> {
-        no_intr(|| rustix::fs::fdatasync(self.fd()))
+        #[cfg(not(target_vendor = "apple"))]
+        return no_intr(|| rustix::fs::fdatasync(self.fd()));
+        #[cfg(target_vendor = "apple")]
+        return no_intr(|| rustix::fs::fsync(self.fd()));
     }
 
     /// `fsync`. Errors: `EINVAL` (the file cannot be synced), `EIO`.

@@ -30,32 +30,63 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+// Windows is not supported yet: everything below waits with `poll(2)` on
+// Unix descriptors (see RATIONALE.md, "Why does the sync backend not build on
+// Windows?"). Every item is `cfg(unix)`, so this is the only error there.
+#[cfg(not(unix))]
+compile_error!(
+    "wasi-common-compat-sync supports Unix hosts only (Linux, macOS, FreeBSD): its scheduler waits \
+     with poll(2) on Unix descriptors. On Windows use the engine-free core (`wasi-common-compat`) \
+     with your own WasiFile/WasiDir/WasiSched, or the in-memory filesystem \
+     `wasi-common-compat-memfs`; see the README's platform table."
+);
+
+#[cfg(unix)]
 pub mod dir;
+#[cfg(unix)]
 pub mod file;
+#[cfg(unix)]
 mod io;
+#[cfg(unix)]
 pub mod net;
+#[cfg(unix)]
 pub mod sched;
+#[cfg(unix)]
 pub mod stdio;
+#[cfg(unix)]
 mod stdio_twin;
 
+#[cfg(unix)]
 pub use dir::Dir;
+#[cfg(unix)]
 pub use file::File;
+#[cfg(unix)]
 pub use net::{TcpListener, TcpStream};
+#[cfg(unix)]
 pub use sched::PollSched;
+#[cfg(unix)]
 pub use wasi_common_compat::{Error, Result, WasiCtx};
 /// The in-memory filesystem [`WasiCtxBuilder::preopened_memfs`] serves.
+#[cfg(unix)]
 pub use wasi_common_compat_memfs as memfs;
 
+#[cfg(unix)]
 use rustix::fd::BorrowedFd;
+#[cfg(unix)]
 use std::path::Path;
+#[cfg(unix)]
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+#[cfg(unix)]
 use wasi_common_compat::{FileType, Filestat, WasiDir, WasiFile};
 
 #[cfg(feature = "wasmtime")]
+#[cfg(unix)]
 pub use wasi_common_compat::linker::add_to_linker_sync as add_to_linker;
 
-/// The preview1 file type of a host `st_mode`.
-pub(crate) fn filetype_from_mode(mode: u32) -> FileType {
+/// The preview1 file type of a host `st_mode` (a `u32` on Linux, a `u16` on
+/// macOS).
+#[cfg(unix)]
+pub(crate) fn filetype_from_mode(mode: rustix::fs::RawMode) -> FileType {
     match rustix::fs::FileType::from_raw_mode(mode) {
         rustix::fs::FileType::RegularFile => FileType::RegularFile,
         rustix::fs::FileType::Directory => FileType::Directory,
@@ -69,6 +100,7 @@ pub(crate) fn filetype_from_mode(mode: u32) -> FileType {
 
 /// A host `(seconds, nanoseconds)` timestamp as a [`SystemTime`] (`None` if
 /// before the epoch or out of range).
+#[cfg(unix)]
 pub(crate) fn systime(sec: i64, nsec: i64) -> Option<SystemTime> {
     let s = u64::try_from(sec).ok()?;
     let n = u32::try_from(nsec).ok()?;
@@ -76,18 +108,23 @@ pub(crate) fn systime(sec: i64, nsec: i64) -> Option<SystemTime> {
 }
 
 /// `fstat` of a host descriptor as a [`Filestat`].
+#[cfg(unix)]
 pub(crate) fn filestat_of(fd: BorrowedFd<'_>) -> Result<Filestat> {
     let st = rustix::fs::fstat(fd)?;
     Ok(filestat_from_stat(&st))
 }
 
 /// A host `stat` as a [`Filestat`].
+// `st_dev` and `st_nlink` are `u64` on Linux (the casts are no-ops there) and
+// narrower elsewhere (`i32` and `u16` on macOS, `u64`/`u64` on FreeBSD 12+).
+#[allow(clippy::unnecessary_cast)]
+#[cfg(unix)]
 pub(crate) fn filestat_from_stat(st: &rustix::fs::Stat) -> Filestat {
     Filestat {
-        device_id: st.st_dev,
-        inode: st.st_ino,
+        device_id: st.st_dev as u64,
+        inode: st.st_ino as u64,
         filetype: filetype_from_mode(st.st_mode),
-        nlink: st.st_nlink,
+        nlink: st.st_nlink as u64,
         size: u64::try_from(st.st_size).unwrap_or(0),
         atim: systime(st.st_atime, st.st_atime_nsec as i64),
         mtim: systime(st.st_mtime, st.st_mtime_nsec as i64),
@@ -98,18 +135,21 @@ pub(crate) fn filestat_from_stat(st: &rustix::fs::Stat) -> Filestat {
 /// Builds a [`WasiCtx`] on the host OS. Stdio defaults to empty stdin and
 /// discarding stdout/stderr until set or inherited; the scheduler is
 /// [`PollSched`].
+#[cfg(unix)]
 pub struct WasiCtxBuilder {
     inner: wasi_common_compat::WasiCtxBuilder,
     sockets: Vec<Box<dyn WasiFile>>,
     memfs: Vec<wasi_common_compat_memfs::MemFs>,
 }
 
+#[cfg(unix)]
 impl Default for WasiCtxBuilder {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(unix)]
 impl WasiCtxBuilder {
     /// A builder with the [`PollSched`] scheduler and nothing else set.
     pub fn new() -> Self {

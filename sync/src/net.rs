@@ -64,8 +64,7 @@ impl WasiFile for TcpListener {
     /// (host limits), `EINVAL` (not listening).
     fn sock_accept(&self, _fdflags: FdFlags) -> Result<Box<dyn WasiFile>> {
         let (stream, _peer) = self.0.accept()?;
-        stream.set_nonblocking(true)?;
-        Ok(Box::new(TcpStream(stream)))
+        Ok(Box::new(TcpStream::from_std(stream)?))
     }
 
     /// A listener has no data: `ENOTCONN`, as `read(2)` on one gives.
@@ -92,10 +91,14 @@ impl WasiFile for TcpListener {
 pub struct TcpStream(std::net::TcpStream);
 
 impl TcpStream {
-    /// Wraps a std stream, making it non-blocking.
-    /// Errors: what `fcntl(F_SETFL)` gives (`EBADF`).
+    /// Wraps a std stream, making it non-blocking (and, on macOS, which has
+    /// no `MSG_NOSIGNAL`, setting `SO_NOSIGPIPE`, so that a send to a closed
+    /// peer is `EPIPE` and never `SIGPIPE`).
+    /// Errors: what `fcntl(F_SETFL)` (or `setsockopt`) gives (`EBADF`).
     pub fn from_std(s: std::net::TcpStream) -> Result<Self> {
         s.set_nonblocking(true)?;
+        #[cfg(target_vendor = "apple")]
+        rustix::net::sockopt::set_socket_nosigpipe(&s, true)?;
         Ok(TcpStream(s))
     }
 
@@ -187,7 +190,11 @@ impl WasiFile for TcpStream {
     /// Errors: `EAGAIN`, `EPIPE`, `ECONNRESET`.
     fn sock_send(&self, bufs: &[IoSlice<'_>]) -> Result<u64> {
         let mut control = SendAncillaryBuffer::default();
+        // macOS has no `MSG_NOSIGNAL`: its streams carry `SO_NOSIGPIPE` instead.
+        #[cfg(not(target_vendor = "apple"))]
         let flags = SendFlags::NOSIGNAL | SendFlags::DONTWAIT;
+        #[cfg(target_vendor = "apple")]
+        let flags = SendFlags::DONTWAIT;
         let n = no_intr(|| rustix::net::sendmsg(self.fd(), bufs, &mut control, flags))?;
         Ok(n as u64)
     }

@@ -2,17 +2,20 @@
 //! sources together.
 //!
 //! In-process sources (pipes, bridged streams, virtual files) are polled with
-//! a waker that writes to a per-thread eventfd; that eventfd is part of the
+//! a waker that writes to a per-thread eventfd (on Linux; a self-pipe on
+//! other Unixes, which have no eventfd); that descriptor is part of the
 //! `poll(2)` set, so a pipe being written by another thread wakes the same
 //! call that waits on sockets and terminals. `Always` subscriptions (regular
 //! files) are ready at once.
 //!
-//! A timeout is a per-thread `timerfd` in the same set rather than
+//! On Linux a timeout is a per-thread `timerfd` in the same set rather than
 //! `poll(2)`'s own timeout: the kernel adds the thread's timer slack (50 µs
 //! by default) to `poll` timeouts but not to a `timerfd`, so a guest's
 //! `sleep` wakes as close to its deadline as the kernel allows, never
-//! before it. Without a `timerfd` (the kernel refused one) the wait falls
-//! back to `poll`'s timeout.
+//! before it. Without a `timerfd` (the kernel refused one, or another Unix,
+//! which has none) the wait uses `poll`'s timeout (rounded up to whole
+//! milliseconds where the host has no `ppoll`, as on macOS) and polls again
+//! until the deadline has passed.
 //!
 //! Both descriptors are made at a thread's first wait and reused by all its
 //! later waits; they close when the thread ends. At the process's
@@ -21,8 +24,11 @@
 //! distinct host descriptor is in the `poll(2)` set once, whatever the
 //! number of subscriptions naming it.
 
-use rustix::event::{EventfdFlags, PollFd, PollFlags};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use rustix::event::EventfdFlags;
+use rustix::event::{PollFd, PollFlags};
 use rustix::fd::OwnedFd;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -38,42 +44,84 @@ use wasi_common_compat::sched::{BoxFuture, PollSet, WasiSched};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PollSched;
 
+/// Wakes a thread's `poll(2)`: an eventfd on Linux, a self-pipe elsewhere.
 struct EventFdWaker {
+    /// What `poll(2)` watches: the eventfd, or the pipe's read end.
     fd: OwnedFd,
+    /// The pipe's write end (on Linux the eventfd is both ends).
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    tx: OwnedFd,
 }
 
 impl Wake for EventFdWaker {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn wake_by_ref(self: &Arc<Self>) {
         // A full counter (EAGAIN) still leaves the eventfd readable.
         let _ = rustix::io::write(&self.fd, &1u64.to_ne_bytes());
     }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn wake_by_ref(self: &Arc<Self>) {
+        // A full pipe (EAGAIN) is still readable.
+        let _ = rustix::io::write(&self.tx, &[1]);
+    }
 }
 
 impl EventFdWaker {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn drain(&self) {
         let mut b = [0u8; 8];
         let _ = rustix::io::read(&self.fd, &mut b);
+    }
+    /// Empties the pipe (each wake wrote a byte): reads until a read comes
+    /// back short (`EAGAIN` included).
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn drain(&self) {
+        let mut b = [0u8; 256];
+        while matches!(rustix::io::read(&self.fd, &mut b), Ok(n) if n == b.len()) {}
     }
 }
 
 /// This thread's eventfd and the waker that writes it.
 type ThreadWaker = (Arc<EventFdWaker>, Waker);
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn new_waker() -> Option<ThreadWaker> {
     let fd = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).ok()?;
     let w = Arc::new(EventFdWaker { fd });
     Some((w.clone(), Waker::from(w)))
 }
 
+/// A self-pipe: std makes both ends close-on-exec; both are made
+/// non-blocking, so a wake never blocks on a full pipe and a drain never
+/// waits on an empty one.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn new_waker() -> Option<ThreadWaker> {
+    let (rx, tx) = std::io::pipe().ok()?;
+    let (fd, tx) = (OwnedFd::from(rx), OwnedFd::from(tx));
+    for end in [&fd, &tx] {
+        let fl = rustix::fs::fcntl_getfl(end).ok()?;
+        rustix::fs::fcntl_setfl(end, fl | rustix::fs::OFlags::NONBLOCK).ok()?;
+    }
+    let w = Arc::new(EventFdWaker { fd, tx });
+    Some((w.clone(), Waker::from(w)))
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn new_timer() -> Option<OwnedFd> {
     rustix::time::timerfd_create(
         TimerfdClockId::Monotonic,
         TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK,
     )
     .ok()
+}
+
+/// No `timerfd` outside Linux: waits use `poll(2)`'s timeout.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn new_timer() -> Option<OwnedFd> {
+    None
 }
 
 thread_local! {
@@ -90,12 +138,37 @@ const NO_EVENTFD_SLICE: Duration = Duration::from_millis(2);
 
 /// Arms `timer` to fire once, `after` (non-zero) from now. Re-arming clears
 /// an earlier expiry that no call consumed.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn arm(timer: &OwnedFd, after: Duration) -> bool {
     let spec = Itimerspec {
         it_interval: timespec(Duration::ZERO),
         it_value: timespec(after),
     };
     rustix::time::timerfd_settime(timer, TimerfdTimerFlags::empty(), &spec).is_ok()
+}
+
+/// There is never a timer to arm outside Linux (see [`new_timer`]).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn arm(_timer: &OwnedFd, _after: Duration) -> bool {
+    false
+}
+
+/// The longest single `poll(2)` timeout outside Linux: macOS's `poll` takes
+/// an `int` of milliseconds (about 24.8 days at most, and rustix refuses a
+/// longer one with `EINVAL`); a longer wait polls again until its deadline.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const MAX_POLL_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `poll(2)`'s timeout for a wait of `d`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn poll_timeout(d: Duration) -> rustix::time::Timespec {
+    timespec(d)
+}
+
+/// `poll(2)`'s timeout for a wait of `d`, at most [`MAX_POLL_TIMEOUT`].
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn poll_timeout(d: Duration) -> rustix::time::Timespec {
+    timespec(d.min(MAX_POLL_TIMEOUT))
 }
 
 fn poll_flags(interest: Interest) -> PollFlags {
@@ -209,7 +282,7 @@ fn wait_with(
                 fds.push(PollFd::new(t, PollFlags::IN));
                 None
             }
-            (r, _) => r.map(timespec),
+            (r, _) => r.map(poll_timeout),
         };
         match rustix::event::poll(&mut fds, ts.as_ref()) {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}

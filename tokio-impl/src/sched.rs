@@ -10,7 +10,10 @@
 //!   with the task's waker.
 //! - The timeout is a `timerfd` registered the same way, so a sleep wakes
 //!   as precisely as with the `poll(2)` scheduler (tokio's own timer wheel
-//!   rounds to milliseconds).
+//!   rounds to milliseconds). Other Unixes have no `timerfd`: there the
+//!   deadline is kept by the timer thread described below (not tokio's
+//!   timers, which would need the runtime's time driver and round to
+//!   milliseconds).
 //!
 //! Each distinct descriptor is registered once and each distinct
 //! in-process source polled once per round, whatever the number of
@@ -24,7 +27,9 @@
 
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
-use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec};
+use rustix::time::Timespec;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags};
 use std::collections::HashMap;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -94,6 +99,7 @@ fn register(fd: BorrowedFd<'_>, interest: TokioInterest) -> Result<Watch<'_>, Er
 
 /// A one-shot `timerfd` armed `after` from now, registered for reading;
 /// `None` if the process has no descriptor left for it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn timer(after: Duration) -> Result<Option<AsyncFd<OwnedFd>>, Error> {
     let fd = match rustix::time::timerfd_create(
         TimerfdClockId::Monotonic,
@@ -124,6 +130,13 @@ fn timer(after: Duration) -> Result<Option<AsyncFd<OwnedFd>>, Error> {
             }
         }
     }
+}
+
+/// No `timerfd` outside Linux: the wait keeps its deadline with the
+/// [`fallback`] timer thread.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn timer(_after: Duration) -> Result<Option<AsyncFd<OwnedFd>>, Error> {
+    Ok(None)
 }
 
 /// The wait's timeout.
@@ -288,8 +301,9 @@ fn poll_once(
 }
 
 /// A timer that needs no descriptor: one thread, started on first use,
-/// waking registered wakers at their deadlines. Only waits that could not
-/// get a `timerfd` or a duplicate use it. A registration is never
+/// waking registered wakers at their deadlines. On Linux only waits that
+/// could not get a `timerfd` or a duplicate use it; elsewhere every wait
+/// with a timeout does. A registration is never
 /// cancelled; an early wake is a spurious one, which waits allow.
 mod fallback {
     use std::sync::{Condvar, Mutex, OnceLock};

@@ -212,10 +212,15 @@ impl From<Errno> for Error {
 impl From<std::io::Error> for Error {
     #[cold]
     fn from(err: std::io::Error) -> Self {
+        // A raw code is an errno on Unix; on Windows it is a Win32 error code,
+        // which std has already decoded into the kind.
+        #[cfg(unix)]
         let errno = match err.raw_os_error() {
             Some(code) => errno_from_os(rustix::io::Errno::from_raw_os_error(code)),
             None => errno_from_kind(err.kind()),
         };
+        #[cfg(not(unix))]
+        let errno = errno_from_kind(err.kind());
         let e = Self::errno(errno);
         if errno == Errno::Io { e.context(err) } else { e }
     }
@@ -307,6 +312,18 @@ fn errno_from_kind(kind: std::io::ErrorKind) -> Errno {
 }
 
 /// The errno of a host OS error code. Codes with no WASI counterpart are `EIO`.
+///
+/// On Windows, rustix's codes are Winsock (`WSAE*`) codes, mapped through
+/// [`std::io::ErrorKind`].
+#[cfg(not(unix))]
+pub fn errno_from_os(e: rustix::io::Errno) -> Errno {
+    errno_from_kind(std::io::Error::from_raw_os_error(e.raw_os_error()).kind())
+}
+
+/// The errno of a host OS error code. Codes with no WASI counterpart are `EIO`
+/// (so are `ENOTRECOVERABLE` and `EOWNERDEAD` on the BSDs, where rustix does not
+/// name them).
+#[cfg(unix)]
 pub fn errno_from_os(e: rustix::io::Errno) -> Errno {
     use rustix::io::Errno as E;
     const TABLE: &[(E, Errno)] = &[
@@ -365,6 +382,12 @@ pub fn errno_from_os(e: rustix::io::Errno) -> Errno {
         (E::NOTCONN, Errno::Notconn),
         (E::NOTDIR, Errno::Notdir),
         (E::NOTEMPTY, Errno::Notempty),
+        #[cfg(not(any(
+            target_os = "freebsd",
+            target_os = "dragonfly",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        )))]
         (E::NOTRECOVERABLE, Errno::Notrecoverable),
         (E::NOTSOCK, Errno::Notsock),
         (E::NOTSUP, Errno::Notsup),
@@ -372,6 +395,12 @@ pub fn errno_from_os(e: rustix::io::Errno) -> Errno {
         (E::NOTTY, Errno::Notty),
         (E::NXIO, Errno::Nxio),
         (E::OVERFLOW, Errno::Overflow),
+        #[cfg(not(any(
+            target_os = "freebsd",
+            target_os = "dragonfly",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        )))]
         (E::OWNERDEAD, Errno::Ownerdead),
         (E::PERM, Errno::Perm),
         (E::PIPE, Errno::Pipe),
@@ -402,6 +431,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)]
     fn os_codes_map_to_their_errno() {
         let e: Error = std::io::Error::from_raw_os_error(rustix::io::Errno::NOENT.raw_os_error()).into();
         assert_eq!(e.as_errno(), Some(Errno::Noent));

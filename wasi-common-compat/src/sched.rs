@@ -206,6 +206,9 @@ impl ParkSched {
                     }
                     continue;
                 }
+                // Only the descriptor slice above looks at it (no fds outside Unix).
+                #[cfg(not(unix))]
+                let _ = sources;
                 match remaining {
                     None => std::thread::park(),
                     Some(r) => std::thread::park_timeout(r),

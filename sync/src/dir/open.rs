@@ -90,7 +90,7 @@ pub(super) fn clear_nonblock(file: &cap_std::fs::File) -> Result<()> {
 /// What a non-directory open gives, from the file and its `st_mode`: a
 /// file, or a directory (opened without `O_DIRECTORY`).
 /// Errors: `EISDIR` (a directory opened for writing).
-pub(super) fn opened(file: cap_std::fs::File, mode: u32, opts: &OpenOptions) -> Result<OpenResult> {
+pub(super) fn opened(file: cap_std::fs::File, mode: rustix::fs::RawMode, opts: &OpenOptions) -> Result<OpenResult> {
     let filetype = crate::filetype_from_mode(mode);
     if filetype == FileType::Directory {
         // The host refuses a directory for writing itself (EISDIR); this

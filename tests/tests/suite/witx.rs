@@ -167,17 +167,17 @@ fn nothing_else_is_linked_under_the_wasi_module_names() {
     assert_eq!(linked, expected);
 }
 
-/// Which arguments an ABI test passes.
+/// Which arguments an ABI test passes bad values for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Args {
     /// Fds `BAD_FD`; pointers and lists at valid addresses (lists one byte
     /// long, "a"); values 0; result pointers at distinct valid addresses.
-    BadFd,
-    /// As `BadFd`, but every pointer argument just below 4 GiB and every
+    Fds,
+    /// As `Fds`, but every pointer argument just below 4 GiB and every
     /// value 1 (a length of 1, one subscription, the monotonic clock).
-    BadPointers,
-    /// As `BadPointers`, for the result pointers instead.
-    BadResults,
+    Pointers,
+    /// As `Pointers`, for the result pointers instead.
+    Results,
 }
 
 /// The arguments of the ABI test of `f`.
@@ -189,8 +189,8 @@ fn args(f: &Func, which: Args) -> Vec<Val> {
         .map(|&(ty, kind)| {
             let v: i64 = match (kind, which) {
                 (Kind::Fd, _) => i64::from(BAD_FD),
-                (Kind::Pointer, Args::BadPointers) | (Kind::Out, Args::BadResults) => bad,
-                (Kind::Value | Kind::Len, Args::BadPointers | Args::BadResults) => 1,
+                (Kind::Pointer, Args::Pointers) | (Kind::Out, Args::Results) => bad,
+                (Kind::Value | Kind::Len, Args::Pointers | Args::Results) => 1,
                 (Kind::Pointer, _) => 1024,
                 (Kind::Len, _) => 1,
                 (Kind::Value, _) => 0,
@@ -208,18 +208,18 @@ fn args(f: &Func, which: Args) -> Vec<Val> {
 fn expected(f: &Func) -> Option<(Args, Answer)> {
     let has = |k: Kind| f.params.iter().any(|p| p.1 == k);
     if has(Kind::Fd) {
-        return Some((Args::BadFd, Answer::Errno(EBADF)));
+        return Some((Args::Fds, Answer::Errno(EBADF)));
     }
     if has(Kind::Pointer) {
-        return Some((Args::BadPointers, Answer::Errno(EFAULT)));
+        return Some((Args::Pointers, Answer::Errno(EFAULT)));
     }
     if has(Kind::Out) {
-        return Some((Args::BadResults, Answer::Trap));
+        return Some((Args::Results, Answer::Trap));
     }
     NO_FD_OR_POINTER
         .iter()
         .find(|(n, _)| *n == f.name)
-        .map(|&(_, a)| (Args::BadFd, a))
+        .map(|&(_, a)| (Args::Fds, a))
 }
 
 #[test]

@@ -271,6 +271,19 @@ pub(crate) async fn pwrite(
     conv::size(n)
 }
 
+/// Whether `p` is an OS descriptor (there are none outside Unix).
+fn is_os_fd(p: crate::Pollable<'_>) -> bool {
+    #[cfg(unix)]
+    {
+        matches!(p, crate::Pollable::Fd(_))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        false
+    }
+}
+
 async fn write_all_chunks(
     ctx: &WasiCtx,
     f: &FileEntry,
@@ -287,7 +300,7 @@ async fn write_all_chunks(
     // One whole-write at a time per stream fd for threads (shared memory):
     // held across the waits below, so that another thread's write never
     // lands between the parts of this one.
-    let _writer = if shared && matches!(file.pollable(), crate::Pollable::Fd(_)) {
+    let _writer = if shared && is_os_fd(file.pollable()) {
         Some(WriterToken::acquire(ctx, f).await?)
     } else {
         None
