@@ -101,7 +101,7 @@ fn floor(module: &Path, cache: &Path, runs: usize) -> Result<Vec<Duration>, Stri
         let t = Instant::now();
         // SAFETY: `artifact` was made by `Module::serialize` on this engine
         // just above.
-        #[allow(unsafe_code)]
+        #[allow(unsafe_code, reason = "deserializing an artifact this process just serialized")]
         let m = unsafe { Module::deserialize(&engine, &artifact) }.map_err(err)?;
         let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
             .build()

@@ -181,7 +181,10 @@ fn deserialize(args: &RunArgs, plan: &WasiPlan, base: &Config, bytes: &[u8]) -> 
 /// Deserializes a precompiled module.
 /// Errors: it was compiled by another Wasmtime version or for another
 /// configuration (the artifact records them and Wasmtime checks).
-#[allow(unsafe_code)]
+#[allow(
+    unsafe_code,
+    reason = "loading a precompiled module the user vouched for with --allow-precompiled"
+)]
 fn precompiled(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     // SAFETY: `Module::deserialize` trusts that `bytes` is an artifact made
     // by `Engine::precompile_module` (it checks the version and the

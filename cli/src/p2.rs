@@ -166,7 +166,7 @@ impl Pollable for FdOutputStream {
         // SAFETY: the `AsyncFd` owns `dup`, which stays open and names the
         // same file description until the `AsyncFd` is dropped (deregistered
         // first, then closed by `OwnedFd`).
-        #[allow(unsafe_code)]
+        #[allow(unsafe_code, reason = "registering a duplicate descriptor with tokio's reactor")]
         let registered =
             unsafe { tokio::io::unix::AsyncFd::register_with_interest(dup, tokio::io::Interest::WRITABLE) };
         let Ok(afd) = registered else {

@@ -2,6 +2,11 @@
 //! a preview2 [`InputStream`] / [`OutputStream`] (each is also a
 //! [`Pollable`]), so preview2 code can read and write preview1-world files.
 
+#![allow(
+    unsafe_code,
+    reason = "registering a duplicate descriptor with tokio's reactor is an unsafe call (its SAFETY note says why it holds)"
+)]
+
 use crate::errors::stream_error;
 use bytes::{Bytes, BytesMut};
 use std::io::{IoSlice, IoSliceMut};

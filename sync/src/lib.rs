@@ -117,7 +117,7 @@ pub(crate) fn filestat_of(fd: BorrowedFd<'_>) -> Result<Filestat> {
 /// A host `stat` as a [`Filestat`].
 // `st_dev` and `st_nlink` are `u64` on Linux (the casts are no-ops there) and
 // narrower elsewhere (`i32` and `u16` on macOS, `u64`/`u64` on FreeBSD 12+).
-#[allow(clippy::unnecessary_cast)]
+#[allow(clippy::unnecessary_cast, reason = "the field types differ per OS (see above)")]
 #[cfg(unix)]
 pub(crate) fn filestat_from_stat(st: &rustix::fs::Stat) -> Filestat {
     Filestat {

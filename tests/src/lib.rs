@@ -153,7 +153,7 @@ macro_rules! per_backend {
     ($(#[$attr:meta])* $name:ident, |$backend:ident| $body:block) => {
         $(#[$attr])*
         mod $name {
-            #[allow(unused_imports)]
+            #[allow(unused_imports, reason = "not every test module uses everything of its parent")]
             use super::*;
 
             fn body($backend: $crate::Backend) $body
@@ -208,7 +208,10 @@ macro_rules! guest_test {
     };
     ($guest:ident, |$run:ident, $backend:ident| $body:block) => {
         pub mod $guest {
-            #[allow(unused_imports)]
+            #[allow(
+                unused_imports,
+                reason = "not every test module uses everything of its parent"
+            )]
             use super::*;
 
             /// Marks guest `$guest` as run by a test (see the coverage check).
@@ -231,7 +234,10 @@ macro_rules! guest_test {
 macro_rules! threads_test {
     ($guest:ident, |$run:ident| $body:block) => {
         pub mod $guest {
-            #[allow(unused_imports)]
+            #[allow(
+                unused_imports,
+                reason = "not every test module uses everything of its parent"
+            )]
             use super::*;
 
             /// Marks guest `$guest` as run by a test (see the coverage check).

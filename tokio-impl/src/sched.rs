@@ -25,6 +25,11 @@
 //! `poll(2)` scheduler of the sync backend. The runtime must have its I/O
 //! driver enabled (`enable_io`, or `enable_all`).
 
+#![allow(
+    unsafe_code,
+    reason = "registering descriptors with tokio's reactor is an unsafe call (each has its SAFETY note)"
+)]
+
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use rustix::time::Timespec;

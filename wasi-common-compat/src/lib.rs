@@ -15,7 +15,7 @@
 //! - [`clocks`], [`random`], [`sched`]: injectable; [`deterministic`] has
 //!   presets for reproducible runs.
 //! - All functions of `wasi_snapshot_preview1` and `wasi_unstable`, generated
-//!   by `wiggle` from the witx files in `witx/`; [`linker`] adds them to a
+//!   by `wiggle` from the witx files in `witx/`; `linker` adds them to a
 //!   Wasmtime `Linker` (feature `wasmtime`, on by default). Without that
 //!   feature the crate builds with no engine, for other engines to drive the
 //!   generated bindings in [`bindings`]; [`engine`] says what such glue

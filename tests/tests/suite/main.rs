@@ -23,7 +23,7 @@ mod sock;
 mod stdio;
 mod witx;
 
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "not every test module uses everything of its parent")]
 use {args_environ::*, clock::*, fd::*, path::*, poll::*, preview0::*, proc::*, random::*, sock::*, stdio::*};
 
 include!(concat!(env!("OUT_DIR"), "/coverage.rs"));

@@ -10,7 +10,7 @@ mod fd;
 mod proc;
 mod sync;
 
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "not every test module uses everything of its parent")]
 use {fd::*, proc::*, sync::*};
 
 include!(concat!(env!("OUT_DIR"), "/threads_coverage.rs"));

@@ -9,6 +9,11 @@
 //! `IOV_MAX`; the rest make the call a short read or write) and copies are
 //! bounded by [`CHUNK`].
 
+#![allow(
+    unsafe_code,
+    reason = "copies to and from shared memory go through raw pointers, never references (each block has its SAFETY note)"
+)]
+
 use crate::bindings::preview1::types::{Ciovec, CiovecArray, Iovec, IovecArray};
 use crate::{Error, Result};
 use std::cell::{RefCell, UnsafeCell};

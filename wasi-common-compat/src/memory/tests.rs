@@ -2,6 +2,8 @@
 //! overlapping iovecs, and the shared-memory copies (which hold this
 //! crate's `unsafe`), on memories built by hand.
 
+#![allow(unsafe_code, reason = "reads the test's own cells back")]
+
 use super::*;
 use std::cell::UnsafeCell;
 
