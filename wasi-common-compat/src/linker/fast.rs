@@ -13,7 +13,9 @@
 //! Nothing has happened when `None` is returned.
 
 use crate::bindings::preview1::types::Rights;
+use crate::memory::{copy_from_shared, copy_to_shared, with_bounce};
 use crate::{Error, WasiCtx};
+use std::cell::UnsafeCell;
 use std::io::{IoSlice, IoSliceMut};
 
 /// Most iovecs this path takes (more go to the general path).
@@ -128,4 +130,137 @@ pub(crate) fn fd_read(ctx: &WasiCtx, mem: &mut [u8], fd: i32, iovs: i32, count: 
     }
     let r = f.file().read_vectored(&mut [IoSliceMut::new(&mut mem[buf..buf + len])]);
     finish(mem, out, r)
+}
+
+/// The (offset, length) of each iovec in shared memory, as [`iovecs`]; the
+/// array is copied out first (no reference is formed into shared memory,
+/// and the guest changing it meanwhile changes nothing once copied).
+fn shared_iovecs(cells: &[UnsafeCell<u8>], iovs: i32, count: i32) -> Option<([(usize, usize); MAX_FAST_IOVS], usize)> {
+    let n = usize::try_from(count)
+        .ok()
+        .filter(|n| (1..=MAX_FAST_IOVS).contains(n))?;
+    let arr = region_of(cells.len(), iovs, n * 8, 4)?;
+    let mut raw = [0u8; MAX_FAST_IOVS * 8];
+    copy_from_shared(cells, arr, &mut raw[..n * 8]);
+    iovecs_in(&raw[..n * 8], cells.len(), n)
+}
+
+/// `len` bytes at `ptr` with alignment `align`, if inside `size` bytes.
+fn region_of(size: usize, ptr: i32, len: usize, align: usize) -> Option<std::ops::Range<usize>> {
+    let start = ptr as u32 as usize;
+    if !start.is_multiple_of(align) {
+        return None;
+    }
+    let end = start.checked_add(len)?;
+    (end <= size).then_some(start..end)
+}
+
+/// Decodes `n` iovecs from `raw` (8 bytes each), each buffer inside `size`.
+fn iovecs_in(raw: &[u8], size: usize, n: usize) -> Option<([(usize, usize); MAX_FAST_IOVS], usize)> {
+    let mut out = [(0usize, 0usize); MAX_FAST_IOVS];
+    for (i, slot) in out.iter_mut().enumerate().take(n) {
+        let (buf, len) = (read_u32(raw, i * 8) as usize, read_u32(raw, i * 8 + 4) as usize);
+        if buf.checked_add(len)? > size {
+            return None;
+        }
+        *slot = (buf, len);
+    }
+    Some((out, n))
+}
+
+/// [`finish`] for shared memory.
+fn finish_shared(cells: &[UnsafeCell<u8>], out: std::ops::Range<usize>, r: Result<u64, Error>) -> Option<Answer> {
+    match r {
+        Ok(n) => match u32::try_from(n) {
+            Ok(n) => {
+                copy_to_shared(cells, out, &n.to_le_bytes());
+                Some(Ok(0))
+            }
+            Err(_) => Some(Ok(crate::Errno::Overflow as i32)),
+        },
+        Err(e) if e.is_again() => None,
+        Err(e) => Some(e.into_errno_or_trap().map(|errno| errno as i32)),
+    }
+}
+
+/// `fd_write` on shared memory (threads), for writes of at most
+/// [`PIPE_BUF`] bytes to a file or an in-process stream: the bytes are
+/// copied into this thread's bounce buffer (as the general path does) and
+/// written in one call under the fd's chunk lock, so a write is as atomic as
+/// the general path makes it; larger ones, and OS streams, take that path.
+#[inline]
+pub(crate) fn fd_write_shared(
+    ctx: &WasiCtx,
+    cells: &[UnsafeCell<u8>],
+    fd: i32,
+    iovs: i32,
+    count: i32,
+    out: i32,
+) -> Option<Answer> {
+    if tracing_on() {
+        return None;
+    }
+    let out = region_of(cells.len(), out, 4, 4)?;
+    let (regs, n) = shared_iovecs(cells, iovs, count)?;
+    let total: usize = regs[..n].iter().map(|r| r.1).sum();
+    if total > PIPE_BUF {
+        return None;
+    }
+    let f = ctx.table().get_file(fd as u32).ok()?;
+    if !f.rights().base().contains(Rights::FD_WRITE) {
+        return None;
+    }
+    // An OS stream (stdout, a pipe, a socket) takes the general path, whose
+    // per-fd writer token keeps another thread's large write whole.
+    #[cfg(unix)]
+    if matches!(f.file().pollable(), crate::Pollable::Fd(_)) {
+        return None;
+    }
+    // As the general path: no write lands between the chunks of another
+    // thread's large write to the same fd.
+    let _chunks = crate::ready::lock(&f.chunked_write);
+    let r = with_bounce(total, |buf| {
+        let mut at = 0;
+        for &(start, len) in &regs[..n] {
+            copy_from_shared(cells, start..start + len, &mut buf[at..at + len]);
+            at += len;
+        }
+        f.file().write_vectored(&[IoSlice::new(&buf[..total])])
+    });
+    finish_shared(cells, out, r)
+}
+
+/// `fd_read` with one iovec on shared memory, for reads of at most
+/// [`PIPE_BUF`] bytes: read into this thread's bounce buffer, then copied
+/// into the guest's buffer.
+#[inline]
+pub(crate) fn fd_read_shared(
+    ctx: &WasiCtx,
+    cells: &[UnsafeCell<u8>],
+    fd: i32,
+    iovs: i32,
+    count: i32,
+    out: i32,
+) -> Option<Answer> {
+    if count != 1 || tracing_on() {
+        return None;
+    }
+    let out = region_of(cells.len(), out, 4, 4)?;
+    let ([(start, len), ..], _) = shared_iovecs(cells, iovs, count)?;
+    if len > PIPE_BUF {
+        return None;
+    }
+    let f = ctx.table().get_file(fd as u32).ok()?;
+    if !f.rights().base().contains(Rights::FD_READ) {
+        return None;
+    }
+    let r = with_bounce(len, |buf| {
+        let r = f.file().read_vectored(&mut [IoSliceMut::new(&mut buf[..len])]);
+        if let Ok(got) = r {
+            let got = (got as usize).min(len);
+            copy_to_shared(cells, start..start + got, &buf[..got]);
+        }
+        r
+    });
+    finish_shared(cells, out, r)
 }

@@ -71,21 +71,36 @@ fn abi_unit(r: wiggle::error::Result<()>) -> wasmtime::Result<()> {
 }
 
 /// The fast paths of `fd_write` and `fd_read` (see [`fast`]):
-/// tried first in synchronous stores on unshared memory; every other
+/// tried first in synchronous stores (on shared memory, for transfers of
+/// at most `PIPE_BUF` bytes, through the bounce buffer); every other
 /// function, and every case they decline, takes the general path.
 macro_rules! fast_path {
     (fd_write, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
-        if let wiggle::GuestMemory::Unshared(bytes) = $mem
-            && let Some(answer) = fast::fd_write($ctx, bytes, $a0, $a1, $a2, $a3)
-        {
-            return answer;
+        match $mem {
+            wiggle::GuestMemory::Unshared(bytes) => {
+                if let Some(answer) = fast::fd_write($ctx, bytes, $a0, $a1, $a2, $a3) {
+                    return answer;
+                }
+            }
+            wiggle::GuestMemory::Shared(cells) => {
+                if let Some(answer) = fast::fd_write_shared($ctx, cells, $a0, $a1, $a2, $a3) {
+                    return answer;
+                }
+            }
         }
     };
     (fd_read, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
-        if let wiggle::GuestMemory::Unshared(bytes) = $mem
-            && let Some(answer) = fast::fd_read($ctx, bytes, $a0, $a1, $a2, $a3)
-        {
-            return answer;
+        match $mem {
+            wiggle::GuestMemory::Unshared(bytes) => {
+                if let Some(answer) = fast::fd_read($ctx, bytes, $a0, $a1, $a2, $a3) {
+                    return answer;
+                }
+            }
+            wiggle::GuestMemory::Shared(cells) => {
+                if let Some(answer) = fast::fd_read_shared($ctx, cells, $a0, $a1, $a2, $a3) {
+                    return answer;
+                }
+            }
         }
     };
     ($other:ident, $($rest:tt)*) => {};

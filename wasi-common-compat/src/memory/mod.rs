@@ -124,7 +124,7 @@ fn mem_len(mem: &GuestMemory<'_>) -> usize {
 }
 
 /// Copies guest bytes `range` of shared memory into `dst`.
-fn copy_from_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, dst: &mut [u8]) {
+pub(crate) fn copy_from_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, dst: &mut [u8]) {
     let src = &cells[range];
     debug_assert_eq!(src.len(), dst.len());
     // SAFETY: `src` is in bounds (indexing checked it) and `dst` has the same
@@ -135,7 +135,7 @@ fn copy_from_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, dst
 }
 
 /// Copies `src` into guest bytes `range` of shared memory.
-fn copy_to_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, src: &[u8]) {
+pub(crate) fn copy_to_shared(cells: &[UnsafeCell<u8>], range: std::ops::Range<usize>, src: &[u8]) {
     let dst = &cells[range];
     debug_assert_eq!(src.len(), dst.len());
     // SAFETY: `dst` is in bounds (indexing checked it) and `src` has the same
