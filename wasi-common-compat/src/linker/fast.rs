@@ -37,12 +37,7 @@ pub(crate) type Answer = wiggle::error::Result<i32>;
 
 /// `len` bytes at `ptr` with alignment `align`, if inside `mem`.
 fn region(mem: &[u8], ptr: i32, len: usize, align: usize) -> Option<std::ops::Range<usize>> {
-    let start = ptr as u32 as usize;
-    if !start.is_multiple_of(align) {
-        return None;
-    }
-    let end = start.checked_add(len)?;
-    (end <= mem.len()).then_some(start..end)
+    region_of(mem.len(), ptr, len, align)
 }
 
 fn read_u32(mem: &[u8], at: usize) -> u32 {
@@ -58,25 +53,17 @@ fn iovecs(mem: &[u8], iovs: i32, count: i32) -> Option<([(usize, usize); MAX_FAS
         .ok()
         .filter(|n| (1..=MAX_FAST_IOVS).contains(n))?;
     let arr = region(mem, iovs, n * 8, 4)?;
-    let mut out = [(0usize, 0usize); MAX_FAST_IOVS];
-    for (i, slot) in out.iter_mut().enumerate().take(n) {
-        let at = arr.start + i * 8;
-        let (buf, len) = (read_u32(mem, at) as usize, read_u32(mem, at + 4) as usize);
-        if buf.checked_add(len)? > mem.len() {
-            return None;
-        }
-        *slot = (buf, len);
-    }
-    Some((out, n))
+    iovecs_in(&mem[arr], mem.len(), n)
 }
 
 /// Turns the outcome of the file operation into the call's answer, or
-/// `None` for "not ready" (the general path will wait).
-fn finish(mem: &mut [u8], out: std::ops::Range<usize>, r: Result<u64, Error>) -> Option<Answer> {
+/// `None` for "not ready" (the general path will wait); `put` stores the
+/// count (little-endian) at the result pointer.
+fn answer(r: Result<u64, Error>, put: impl FnOnce([u8; 4])) -> Option<Answer> {
     match r {
         Ok(n) => match u32::try_from(n) {
             Ok(n) => {
-                mem[out].copy_from_slice(&n.to_le_bytes());
+                put(n.to_le_bytes());
                 Some(Ok(0))
             }
             // Cannot happen (a transfer is below 2 GiB), but the I/O is done:
@@ -86,6 +73,11 @@ fn finish(mem: &mut [u8], out: std::ops::Range<usize>, r: Result<u64, Error>) ->
         Err(e) if e.is_again() => None,
         Err(e) => Some(e.into_errno_or_trap().map(|errno| errno as i32)),
     }
+}
+
+/// [`answer`] with the count stored in unshared memory.
+fn finish(mem: &mut [u8], out: std::ops::Range<usize>, r: Result<u64, Error>) -> Option<Answer> {
+    answer(r, |b| mem[out].copy_from_slice(&b))
 }
 
 /// `fd_write(fd, iovs, iovs_len, nwritten)`, see the module docs.
@@ -168,19 +160,9 @@ fn iovecs_in(raw: &[u8], size: usize, n: usize) -> Option<([(usize, usize); MAX_
     Some((out, n))
 }
 
-/// [`finish`] for shared memory.
+/// [`answer`] with the count stored in shared memory.
 fn finish_shared(cells: &[UnsafeCell<u8>], out: std::ops::Range<usize>, r: Result<u64, Error>) -> Option<Answer> {
-    match r {
-        Ok(n) => match u32::try_from(n) {
-            Ok(n) => {
-                copy_to_shared(cells, out, &n.to_le_bytes());
-                Some(Ok(0))
-            }
-            Err(_) => Some(Ok(crate::Errno::Overflow as i32)),
-        },
-        Err(e) if e.is_again() => None,
-        Err(e) => Some(e.into_errno_or_trap().map(|errno| errno as i32)),
-    }
+    answer(r, |b| copy_to_shared(cells, out, &b))
 }
 
 /// `fd_write` on shared memory (threads), for writes of at most
