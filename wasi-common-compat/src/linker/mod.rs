@@ -106,6 +106,36 @@ macro_rules! fast_path {
     ($other:ident, $($rest:tt)*) => {};
 }
 
+/// The fast paths for async stores: tried in the host function itself, on
+/// unshared memory, before any future is built; a call they answer returns
+/// a ready future (a few bytes) instead of the ABI function's.
+macro_rules! fast_path_async {
+    (fd_write, $caller:ident, $get:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+        if let Some(answer) = with_memory!($caller, $get, |ctx, mem| match mem {
+            wiggle::GuestMemory::Unshared(bytes) => fast::fd_write(ctx, bytes, $a0, $a1, $a2, $a3),
+            wiggle::GuestMemory::Shared(_) => None,
+        }) {
+            return ready(answer);
+        }
+    };
+    (fd_read, $caller:ident, $get:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+        if let Some(answer) = with_memory!($caller, $get, |ctx, mem| match mem {
+            wiggle::GuestMemory::Unshared(bytes) => fast::fd_read(ctx, bytes, $a0, $a1, $a2, $a3),
+            wiggle::GuestMemory::Shared(_) => None,
+        }) {
+            return ready(answer);
+        }
+    };
+    ($other:ident, $($rest:tt)*) => {};
+}
+
+/// An async host function's result that is already known.
+fn ready<'a, R: Send + 'a>(
+    r: wasmtime::Result<R>,
+) -> Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a> {
+    Box::new(std::future::ready(r))
+}
+
 macro_rules! define_funcs {
     ($linker:ident, $get:ident, $module:literal, $abi_mod:path, $mode:ident,
      [$($name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty, $map:ident;)*]) => {{
@@ -131,10 +161,13 @@ macro_rules! define_funcs {
             $module,
             stringify!($name),
             move |mut caller: Caller<'_, T>, ($($arg,)*): ($($ty,)*)| {
-                Box::new(async move {
-                    use $abi_mod as m;
-                    with_memory!(caller, $get, |ctx, mem| $map(m::$name(ctx, mem, $($arg),*).await))
-                })
+                fast_path_async!($name, caller, $get, $($arg),*);
+                let fut: Box<dyn std::future::Future<Output = wasmtime::Result<$ret>> + Send + '_> =
+                    Box::new(async move {
+                        use $abi_mod as m;
+                        with_memory!(caller, $get, |ctx, mem| $map(m::$name(ctx, mem, $($arg),*).await))
+                    });
+                fut
             },
         )?;
     };
