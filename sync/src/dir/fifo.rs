@@ -29,11 +29,10 @@
 //! open wait in the guest's thread, as before this module.
 
 use super::host_err;
-use super::open::{clear_nonblock, host_options, opened};
-use rustix::fs::FileType as HostType;
+use super::open::{clear_nonblock, host_options, opened_file};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, MutexGuard};
-use wasi_common_compat::{Error, OpenOptions, OpenResult, Opening, PendingOpen, Pollable, Result};
+use wasi_common_compat::{Error, FdFlags, OFlags, OpenOptions, OpenResult, Opening, PendingOpen, Pollable, Result};
 
 /// What a helper and its owner share.
 #[derive(Default)]
@@ -56,9 +55,8 @@ struct Helper {
     done: UnixStream,
     dir: cap_std::fs::Dir,
     path: String,
-    follow: bool,
-    /// The end the helper opens is for writing (so the release reads).
-    writer: bool,
+    /// The open the helper makes (the release opens the other end).
+    opts: OpenOptions,
 }
 
 fn lock(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -94,8 +92,7 @@ impl Helper {
             done,
             dir: dir.try_clone()?,
             path: path.to_owned(),
-            follow: opts.follow,
-            writer: opts.write,
+            opts: *opts,
         })
     }
 
@@ -103,16 +100,17 @@ impl Helper {
     fn take(&self) -> Option<std::io::Result<cap_std::fs::File>> {
         lock(&self.shared).result.take()
     }
+}
 
-    /// True if `self.path` names a FIFO now.
-    fn names_a_fifo(&self) -> bool {
-        let md = if self.follow {
-            self.dir.metadata(&self.path)
-        } else {
-            self.dir.symlink_metadata(&self.path)
-        };
-        md.is_ok_and(|m| cap_fs_ext::FileTypeExt::is_fifo(&m.file_type()))
-    }
+/// True if `path` beneath `dir` names a FIFO now (after a final symlink if
+/// `follow`).
+fn names_a_fifo(dir: &cap_std::fs::Dir, path: &str, follow: bool) -> bool {
+    let md = if follow {
+        dir.metadata(path)
+    } else {
+        dir.symlink_metadata(path)
+    };
+    md.is_ok_and(|m| cap_fs_ext::FileTypeExt::is_fifo(&m.file_type()))
 }
 
 impl Drop for Helper {
@@ -123,21 +121,18 @@ impl Drop for Helper {
             return;
         }
         s.abandoned = true;
-        if !self.names_a_fifo() {
+        if !names_a_fifo(&self.dir, &self.path, self.opts.follow) {
             return;
         }
-        let mut o = cap_std::fs::OpenOptions::new();
-        o.read(self.writer).write(!self.writer);
-        cap_fs_ext::OpenOptionsFollowExt::follow(
-            &mut o,
-            if self.follow {
-                cap_fs_ext::FollowSymlinks::Yes
-            } else {
-                cap_fs_ext::FollowSymlinks::No
-            },
-        );
-        cap_std::fs::OpenOptionsExt::custom_flags(&mut o, rustix::fs::OFlags::NONBLOCK.bits() as i32);
-        s.release = self.dir.open_with(&self.path, &o).ok();
+        // The other end, non-blocking, nothing created or truncated.
+        let other = OpenOptions {
+            follow: self.opts.follow,
+            oflags: OFlags::empty(),
+            read: self.opts.write,
+            write: !self.opts.write,
+            fdflags: FdFlags::empty(),
+        };
+        s.release = self.dir.open_with(&self.path, &host_options(&other, true)).ok();
     }
 }
 
@@ -180,12 +175,7 @@ pub(super) fn reader(
 /// if `path` names a FIFO, else `nxio` itself.
 /// Errors: `ENXIO` (not a FIFO), those of `open_file`.
 pub(super) fn writer(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions, nxio: Error) -> Result<Opening> {
-    let md = if opts.follow {
-        dir.metadata(path)
-    } else {
-        dir.symlink_metadata(path)
-    };
-    if !md.is_ok_and(|m| cap_fs_ext::FileTypeExt::is_fifo(&m.file_type())) {
+    if !names_a_fifo(dir, path, opts.follow) {
         return Err(nxio);
     }
     let Ok(helper) = Helper::spawn(dir, path, opts) else {
@@ -194,24 +184,12 @@ pub(super) fn writer(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions, nxi
     Ok(Opening::Pending(Box::new(PendingWriter { helper, opts: *opts })))
 }
 
-/// The helper's file as the open's result.
-fn finish(r: std::io::Result<cap_std::fs::File>, opts: &OpenOptions) -> Result<OpenResult> {
-    let file = r.map_err(host_err)?;
-    let st = rustix::fs::fstat(&file)?;
-    opened(file, st.st_mode, opts)
-}
-
-/// True if a writer has been at the FIFO `probe` reads (see the module docs).
+/// True if a writer has been at the FIFO `probe` reads: it is readable
+/// (data) or hung up, which Linux reports only after a writer came (see
+/// the module docs).
 fn writer_seen(probe: &cap_std::fs::File) -> bool {
-    if !cfg!(target_os = "linux") {
-        return false;
-    }
-    let mut fds = [rustix::event::PollFd::new(probe, rustix::event::PollFlags::IN)];
-    let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
-    matches!(rustix::event::poll(&mut fds, Some(&zero)), Ok(n) if n > 0)
-        && fds[0]
-            .revents()
-            .intersects(rustix::event::PollFlags::IN | rustix::event::PollFlags::HUP)
+    use std::os::fd::AsFd;
+    cfg!(target_os = "linux") && crate::stdio::ready_now(probe.as_fd(), rustix::event::PollFlags::IN).unwrap_or(false)
 }
 
 impl PendingOpen for PendingReader {
@@ -228,14 +206,12 @@ impl PendingOpen for PendingReader {
     fn try_finish(&mut self) -> Result<Option<OpenResult>> {
         if let Some(r) = self.helper.take() {
             self.probe = None;
-            return finish(r, &self.opts).map(Some);
+            return opened_file(r.map_err(host_err)?, &self.opts).map(Some);
         }
         match self.probe.take_if(|p| writer_seen(p)) {
             Some(probe) => {
                 clear_nonblock(&probe)?;
-                let st = rustix::fs::fstat(&probe)?;
-                debug_assert_eq!(HostType::from_raw_mode(st.st_mode), HostType::Fifo);
-                opened(probe, st.st_mode, &self.opts).map(Some)
+                opened_file(probe, &self.opts).map(Some)
             }
             None => Ok(None),
         }
@@ -251,7 +227,7 @@ impl PendingOpen for PendingWriter {
     /// Errors: those of `open_file`.
     fn try_finish(&mut self) -> Result<Option<OpenResult>> {
         match self.helper.take() {
-            Some(r) => finish(r, &self.opts).map(Some),
+            Some(r) => opened_file(r.map_err(host_err)?, &self.opts).map(Some),
             None => Ok(None),
         }
     }

@@ -38,6 +38,12 @@ pub(super) fn open(dir: &cap_std::fs::Dir, path: &str, opts: &OpenOptions) -> Re
         return open_dir(dir, path, opts);
     }
     let file = dir.open_with(path, &host_options(opts, false)).map_err(host_err)?;
+    opened_file(file, opts)
+}
+
+/// [`opened`] after an `fstat` of `file`.
+/// Errors: `EISDIR` (a directory opened for writing), `EBADF`, `EIO`.
+pub(super) fn opened_file(file: cap_std::fs::File, opts: &OpenOptions) -> Result<OpenResult> {
     let st = rustix::fs::fstat(&file)?;
     opened(file, st.st_mode, opts)
 }
@@ -90,7 +96,7 @@ pub(super) fn clear_nonblock(file: &cap_std::fs::File) -> Result<()> {
 /// What a non-directory open gives, from the file and its `st_mode`: a
 /// file, or a directory (opened without `O_DIRECTORY`).
 /// Errors: `EISDIR` (a directory opened for writing).
-pub(super) fn opened(file: cap_std::fs::File, mode: rustix::fs::RawMode, opts: &OpenOptions) -> Result<OpenResult> {
+fn opened(file: cap_std::fs::File, mode: rustix::fs::RawMode, opts: &OpenOptions) -> Result<OpenResult> {
     let filetype = crate::filetype_from_mode(mode);
     if filetype == FileType::Directory {
         // The host refuses a directory for writing itself (EISDIR); this

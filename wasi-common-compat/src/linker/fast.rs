@@ -194,8 +194,7 @@ pub(crate) fn fd_write_shared(
     }
     // An OS stream (stdout, a pipe, a socket) takes the general path, whose
     // per-fd writer token keeps another thread's large write whole.
-    #[cfg(unix)]
-    if matches!(f.file().pollable(), crate::Pollable::Fd(_)) {
+    if crate::snapshots::preview_1::fd::is_os_fd(f.file().pollable()) {
         return None;
     }
     // As the general path: no write lands between the chunks of another

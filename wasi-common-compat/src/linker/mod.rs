@@ -70,62 +70,45 @@ fn abi_unit(r: wiggle::error::Result<()>) -> wasmtime::Result<()> {
     r
 }
 
-/// The fast paths of `fd_write` and `fd_read` (see [`fast`]):
-/// tried first in synchronous stores (on shared memory, for transfers of
-/// at most `PIPE_BUF` bytes, through the bounce buffer); every other
+/// The answer of the fast path of `fd_write` or `fd_read` (see [`fast`])
+/// on either kind of memory (shared memory: transfers of at most
+/// `PIPE_BUF` bytes, through the bounce buffer), or `None` for the general
+/// path.
+macro_rules! fast_answer {
+    ($unshared:ident, $shared:ident, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+        match $mem {
+            wiggle::GuestMemory::Unshared(bytes) => fast::$unshared($ctx, bytes, $a0, $a1, $a2, $a3),
+            wiggle::GuestMemory::Shared(cells) => fast::$shared($ctx, cells, $a0, $a1, $a2, $a3),
+        }
+    };
+    (fd_write, $($rest:tt)*) => { fast_answer!(fd_write, fd_write_shared, $($rest)*) };
+    (fd_read, $($rest:tt)*) => { fast_answer!(fd_read, fd_read_shared, $($rest)*) };
+}
+
+/// The fast paths, tried first in synchronous stores; every other
 /// function, and every case they decline, takes the general path.
 macro_rules! fast_path {
-    (fd_write, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
-        match $mem {
-            wiggle::GuestMemory::Unshared(bytes) => {
-                if let Some(answer) = fast::fd_write($ctx, bytes, $a0, $a1, $a2, $a3) {
-                    return answer;
-                }
-            }
-            wiggle::GuestMemory::Shared(cells) => {
-                if let Some(answer) = fast::fd_write_shared($ctx, cells, $a0, $a1, $a2, $a3) {
-                    return answer;
-                }
-            }
+    ($name:ident @ $ctx:ident, $mem:ident, $($a:ident),*) => {
+        if let Some(answer) = fast_answer!($name, $ctx, $mem, $($a),*) {
+            return answer;
         }
     };
-    (fd_read, $ctx:ident, $mem:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
-        match $mem {
-            wiggle::GuestMemory::Unshared(bytes) => {
-                if let Some(answer) = fast::fd_read($ctx, bytes, $a0, $a1, $a2, $a3) {
-                    return answer;
-                }
-            }
-            wiggle::GuestMemory::Shared(cells) => {
-                if let Some(answer) = fast::fd_read_shared($ctx, cells, $a0, $a1, $a2, $a3) {
-                    return answer;
-                }
-            }
-        }
-    };
+    (fd_write, $($rest:tt)*) => { fast_path!(fd_write @ $($rest)*) };
+    (fd_read, $($rest:tt)*) => { fast_path!(fd_read @ $($rest)*) };
     ($other:ident, $($rest:tt)*) => {};
 }
 
-/// The fast paths for async stores: tried in the host function itself, on
-/// unshared memory, before any future is built; a call they answer returns
-/// a ready future (a few bytes) instead of the ABI function's.
+/// The fast paths for async stores: tried in the host function itself,
+/// before any future is built; a call they answer returns a ready future
+/// (a few bytes) instead of the ABI function's.
 macro_rules! fast_path_async {
-    (fd_write, $caller:ident, $get:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
-        if let Some(answer) = with_memory!($caller, $get, |ctx, mem| match mem {
-            wiggle::GuestMemory::Unshared(bytes) => fast::fd_write(ctx, bytes, $a0, $a1, $a2, $a3),
-            wiggle::GuestMemory::Shared(_) => None,
-        }) {
+    ($name:ident @ $caller:ident, $get:ident, $($a:ident),*) => {
+        if let Some(answer) = with_memory!($caller, $get, |ctx, mem| fast_answer!($name, ctx, mem, $($a),*)) {
             return ready(answer);
         }
     };
-    (fd_read, $caller:ident, $get:ident, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
-        if let Some(answer) = with_memory!($caller, $get, |ctx, mem| match mem {
-            wiggle::GuestMemory::Unshared(bytes) => fast::fd_read(ctx, bytes, $a0, $a1, $a2, $a3),
-            wiggle::GuestMemory::Shared(_) => None,
-        }) {
-            return ready(answer);
-        }
-    };
+    (fd_write, $($rest:tt)*) => { fast_path_async!(fd_write @ $($rest)*) };
+    (fd_read, $($rest:tt)*) => { fast_path_async!(fd_read @ $($rest)*) };
     ($other:ident, $($rest:tt)*) => {};
 }
 

@@ -272,7 +272,7 @@ pub(crate) async fn pwrite(
 }
 
 /// Whether `p` is an OS descriptor (there are none outside Unix).
-fn is_os_fd(p: crate::Pollable<'_>) -> bool {
+pub(crate) fn is_os_fd(p: crate::Pollable<'_>) -> bool {
     #[cfg(unix)]
     {
         matches!(p, crate::Pollable::Fd(_))
