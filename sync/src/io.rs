@@ -28,6 +28,7 @@ pub(crate) fn read(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> Result<u6
 }
 
 /// `write`/`writev` at the cursor (or the end, in append mode).
+#[inline]
 pub(crate) fn write(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<u64> {
     let n = match bufs {
         [one] => no_intr(|| rustix::io::write(fd, one))?,

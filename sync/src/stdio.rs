@@ -113,6 +113,7 @@ impl WasiFile for Stdio {
         crate::io::read(fd, bufs)
     }
 
+    #[inline]
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<u64> {
         if self.which == Which::In {
             return Err(Error::badf());

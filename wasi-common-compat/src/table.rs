@@ -7,6 +7,9 @@
 //! on the same fd is safe (the read finishes on the file it already holds; the
 //! file is closed when the last holder drops it).
 //!
+//! Each thread remembers its last few files (see [`recent`]), so that the
+//! common lookup takes no lock at all.
+//!
 //! New fds take the lowest free number. The number of open fds is capped
 //! ([`DEFAULT_MAX_FDS`] unless configured); opening beyond it gives `EMFILE`.
 
@@ -15,7 +18,7 @@ use crate::file::WasiFile;
 use crate::types::{ReaddirEntity, Rights};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Default cap on open fds per context (including stdio and preopens).
@@ -162,10 +165,19 @@ struct Slots {
     open: u32,
 }
 
+mod recent;
+
+/// The source of [`Table::id`]s: every table ever made has its own.
+static NEXT_TABLE_ID: AtomicU64 = AtomicU64::new(1);
+
 /// The fd table. See the module docs.
 pub struct Table {
     slots: RwLock<Slots>,
     max: u32,
+    /// Identifies this table among all, for the per-thread memory of files.
+    id: u64,
+    /// Changes (under the write lock) whenever the entries may change.
+    generation: AtomicU64,
 }
 
 impl Table {
@@ -174,6 +186,8 @@ impl Table {
         Table {
             slots: RwLock::new(Slots::default()),
             max,
+            id: NEXT_TABLE_ID.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -186,8 +200,14 @@ impl Table {
         self.slots.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The entries, for a change: the generation moves on first, so no
+    /// thread's remembered file from before counts once the change is made
+    /// (files are remembered only under the read lock, with the generation
+    /// read there).
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Slots> {
-        self.slots.write().unwrap_or_else(|p| p.into_inner())
+        let s = self.slots.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::Release);
+        s
     }
 
     /// The entry at `fd`. Errors: `EBADF` if none.
@@ -202,8 +222,16 @@ impl Table {
     /// The file at `fd`. Errors: `EBADF` if none or a directory.
     #[inline]
     pub fn get_file(&self, fd: u32) -> Result<Arc<FileEntry>> {
-        match self.read().entries.get(fd as usize) {
-            Some(Some(Entry::File(f))) => Ok(f.clone()),
+        if let Some(f) = recent::lookup(self.id, self.generation.load(Ordering::Acquire), fd) {
+            return Ok(f);
+        }
+        let s = self.read();
+        match s.entries.get(fd as usize) {
+            Some(Some(Entry::File(f))) => {
+                // Stable while the read lock is held (see `write`).
+                recent::remember(self.id, self.generation.load(Ordering::Relaxed), fd, f);
+                Ok(f.clone())
+            }
             _ => Err(Error::badf()),
         }
     }
@@ -482,5 +510,114 @@ mod tests {
         assert!(ro.contains(Rights::FD_READ | Rights::FD_SEEK) && !ro.contains(Rights::FD_WRITE));
         let tty = rights_of_opened_file(true, true, crate::FileType::CharacterDevice);
         assert!(!tty.intersects(Rights::FD_SEEK | Rights::FD_TELL));
+    }
+
+    /// A file that records being dropped (closed).
+    struct Closes(Arc<AtomicBool>);
+
+    impl crate::file::WasiFile for Closes {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    impl Drop for Closes {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn closes() -> (Entry, Arc<AtomicBool>) {
+        let closed = Arc::new(AtomicBool::new(false));
+        let e = Entry::File(Arc::new(FileEntry::new(
+            Box::new(Closes(closed.clone())),
+            RightsCell::new(stream_base_rights(), Rights::empty()),
+            false,
+        )));
+        (e, closed)
+    }
+
+    fn same(a: &Arc<FileEntry>, b: &Arc<FileEntry>) -> bool {
+        Arc::ptr_eq(a, b)
+    }
+
+    #[test]
+    fn remembered_file_is_closed_by_remove() {
+        let t = Table::new(10);
+        let (e, closed) = closes();
+        let fd = t.push(e).unwrap();
+        let a = t.get_file(fd).unwrap();
+        let b = t.get_file(fd).unwrap(); // from this thread's memory
+        assert!(same(&a, &b));
+        drop((a, b));
+        drop(t.remove(fd).unwrap());
+        assert!(
+            closed.load(Ordering::SeqCst),
+            "remembering a file must not keep it open"
+        );
+        assert_eq!(
+            t.get_file(fd).err().and_then(|e| e.as_errno()),
+            Some(crate::Errno::Badf)
+        );
+    }
+
+    #[test]
+    fn remembered_file_follows_renumber_and_reuse() {
+        let t = Table::new(10);
+        let (e0, _) = closes();
+        let (e1, closed1) = closes();
+        t.push(e0).unwrap();
+        t.push(e1).unwrap();
+        let first = t.get_file(0).unwrap();
+        t.get_file(1).unwrap();
+        // 0 moves onto 1 (closing 1's file); 0 is then free.
+        t.renumber(0, 1).unwrap();
+        assert!(closed1.load(Ordering::SeqCst));
+        assert!(same(&t.get_file(1).unwrap(), &first));
+        assert_eq!(t.get_file(0).err().and_then(|e| e.as_errno()), Some(crate::Errno::Badf));
+        // A new file at 0 is that file, not a remembered one; so is one put
+        // in place by insert_at.
+        let (e2, _) = closes();
+        t.push(e2).unwrap();
+        let at0 = t.get_file(0).unwrap();
+        assert!(!same(&at0, &first));
+        let (e3, closed_at0) = closes();
+        drop(at0);
+        t.insert_at(0, e3).unwrap();
+        assert!(!closed_at0.load(Ordering::SeqCst));
+        let now = t.get_file(0).unwrap();
+        assert!(!same(&now, &first));
+        assert!(now.file().as_any().is::<Closes>());
+    }
+
+    #[test]
+    fn tables_do_not_share_remembered_files() {
+        let (a, b) = (Table::new(10), Table::new(10));
+        a.push(file()).unwrap();
+        let (e, _) = closes();
+        b.push(e).unwrap();
+        assert!(a.get_file(0).unwrap().file().as_any().is::<crate::pipe::ReadPipe>());
+        assert!(b.get_file(0).unwrap().file().as_any().is::<Closes>());
+        assert!(a.get_file(0).unwrap().file().as_any().is::<crate::pipe::ReadPipe>());
+    }
+
+    #[test]
+    fn close_on_another_thread_is_seen() {
+        let t = Arc::new(Table::new(10));
+        let (e, closed) = closes();
+        let fd = t.push(e).unwrap();
+        drop(t.get_file(fd).unwrap()); // remembered by this thread
+        let t2 = t.clone();
+        std::thread::spawn(move || drop(t2.remove(fd).unwrap())).join().unwrap();
+        assert!(closed.load(Ordering::SeqCst));
+        assert_eq!(
+            t.get_file(fd).err().and_then(|e| e.as_errno()),
+            Some(crate::Errno::Badf)
+        );
+        // And a file another thread puts there is found.
+        let t3 = t.clone();
+        let (e, _) = closes();
+        std::thread::spawn(move || t3.insert_at(fd, e).unwrap()).join().unwrap();
+        assert!(t.get_file(fd).is_ok());
     }
 }

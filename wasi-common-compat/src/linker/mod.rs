@@ -55,7 +55,7 @@ pub use memory::{MemoryCache, use_shared_memory};
 use crate::WasiCtx;
 use crate::bindings::{preview0, preview1};
 use crate::sched::block_on_pinned;
-use memory::{Cached, resolve, with_memory};
+use memory::{Kind, cloned_shared, put_back, resolve, take_shared, with_memory};
 use wasmtime::{Caller, Linker};
 
 /// Maps the result of a wiggle ABI function: argument-decoding failures
@@ -85,17 +85,19 @@ macro_rules! fast_answer {
     (fd_read, $($rest:tt)*) => { fast_answer!(fd_read, fd_read_shared, $($rest)*) };
 }
 
-/// The fast paths, tried first in synchronous stores; every other
-/// function, and every case they decline, takes the general path.
-macro_rules! fast_path {
-    ($name:ident @ $ctx:ident, $mem:ident, $($a:ident),*) => {
-        if let Some(answer) = fast_answer!($name, $ctx, $mem, $($a),*) {
-            return answer;
+/// A synchronous call: the fast path's answer if it has one, else
+/// `$general` (every other function, and every case the fast paths
+/// decline, takes the general path).
+macro_rules! fast_or {
+    ($name:ident @ $ctx:ident, $mem:ident, ($($a:ident),*), $general:expr) => {
+        match fast_answer!($name, $ctx, $mem, $($a),*) {
+            Some(answer) => answer,
+            None => $general,
         }
     };
-    (fd_write, $($rest:tt)*) => { fast_path!(fd_write @ $($rest)*) };
-    (fd_read, $($rest:tt)*) => { fast_path!(fd_read @ $($rest)*) };
-    ($other:ident, $($rest:tt)*) => {};
+    (fd_write, $($rest:tt)*) => { fast_or!(fd_write @ $($rest)*) };
+    (fd_read, $($rest:tt)*) => { fast_or!(fd_read @ $($rest)*) };
+    ($other:ident, $ctx:ident, $mem:ident, ($($a:ident),*), $general:expr) => { $general };
 }
 
 /// The fast paths for async stores: tried in the host function itself,
@@ -103,7 +105,7 @@ macro_rules! fast_path {
 /// (a few bytes) instead of the ABI function's.
 macro_rules! fast_path_async {
     ($name:ident @ $caller:ident, $get:ident, $($a:ident),*) => {
-        if let Some(answer) = with_memory!($caller, $get, |ctx, mem| fast_answer!($name, ctx, mem, $($a),*)) {
+        if let Some(answer) = with_memory!(lend, $caller, $get, |ctx, mem| fast_answer!($name, ctx, mem, $($a),*)) {
             return ready(answer);
         }
     };
@@ -132,9 +134,9 @@ macro_rules! define_funcs {
             stringify!($name),
             move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
                 use $abi_mod as m;
-                with_memory!(caller, $get, |ctx, mem| {
-                    fast_path!($name, ctx, mem, $($arg),*);
-                    $map(block_on_pinned(std::pin::pin!(m::$name(ctx, mem, $($arg),*))))
+                with_memory!(lend, caller, $get, |ctx, mem| {
+                    fast_or!($name, ctx, mem, ($($arg),*),
+                        $map(block_on_pinned(std::pin::pin!(m::$name(ctx, mem, $($arg),*)))))
                 })
             },
         )?;
@@ -148,7 +150,7 @@ macro_rules! define_funcs {
                 let fut: Box<dyn std::future::Future<Output = wasmtime::Result<$ret>> + Send + '_> =
                     Box::new(async move {
                         use $abi_mod as m;
-                        with_memory!(caller, $get, |ctx, mem| $map(m::$name(ctx, mem, $($arg),*).await))
+                        with_memory!(clone, caller, $get, |ctx, mem| $map(m::$name(ctx, mem, $($arg),*).await))
                     });
                 fut
             },
