@@ -104,10 +104,12 @@ impl Config {
     pub fn runs(self, w: Workload) -> bool {
         match (self, w) {
             (Config::Native | Config::Sync, _) => true,
+            // The floor of a thread's life: instantiating the module.
+            (Config::Floor, Workload::ThreadsSpawn) => true,
             // WasiThreads drives sync stores only, and wasmtime-wasi 48 has
             // no wasi-threads for preview1 (its WasiP1Ctx is not shared, and
             // wasmtime-wasi-threads was last released for Wasmtime 46).
-            (_, Workload::ThreadsWrite) => false,
+            (_, w) if w.threaded() => false,
             // The bridge only changes stdio: elsewhere this is the sync
             // column again.
             (Config::P2, w) => w == Workload::StdoutSmall,
@@ -166,8 +168,7 @@ impl Hosts {
             }
             c
         };
-        let wants =
-            |c: Config| configs.contains(&c) && workloads.iter().any(|&w| c.runs(w) && w != Workload::ThreadsWrite);
+        let wants = |c: Config| configs.contains(&c) && workloads.iter().any(|&w| c.runs(w) && !w.threaded());
         let any_wasm = Config::ALL.into_iter().any(|c| c != Config::Native && wants(c));
         let mut hosts = Hosts {
             scratch: scratch.to_path_buf(),
@@ -204,7 +205,8 @@ impl Hosts {
             }
             hosts.module = Some(module);
         }
-        if configs.contains(&Config::Sync) && workloads.contains(&Workload::ThreadsWrite) {
+        let threaded = |c: Config| configs.contains(&c) && workloads.iter().any(|&w| w.threaded() && c.runs(w));
+        if threaded(Config::Sync) || threaded(Config::Floor) {
             let mut config = engine_config();
             wasi_common_compat_threads::configure(&mut config);
             let engine = Engine::new(&config)?;
@@ -222,7 +224,8 @@ impl Hosts {
         let argv = case.argv(GUEST_DIR);
         let stderr = match config {
             Config::Native => return self.run_native(case),
-            Config::Sync if case.workload == Workload::ThreadsWrite => self.run_threads(&argv)?,
+            Config::Sync if case.workload.threaded() => self.run_threads(&argv)?,
+            Config::Floor if case.workload == Workload::ThreadsSpawn => return self.run_instantiation_floor(case),
             Config::Sync => self.run_sync(&argv, false)?,
             Config::P2 => self.run_sync(&argv, true)?,
             Config::Floor => self.run_floor(&argv)?,
@@ -303,6 +306,40 @@ impl Hosts {
         )?;
         exited(program.run(ctx), &err.contents())?;
         Ok(err.contents())
+    }
+
+    /// The floor of `threads_spawn`: the threads build instantiated
+    /// `count` times in fresh stores, as each spawned thread is (its shared
+    /// memory defined, one `InstancePre` for all), and nothing else: no OS
+    /// thread, no `wasi_thread_start`, no join. Timed here, not by a guest.
+    fn run_instantiation_floor(&self, case: &Case) -> Result<Results> {
+        let Some((engine, module, linker)) = &self.threads else {
+            bail!("the threads host was not prepared");
+        };
+        let count = *case.args.first().context("threads_spawn takes a count")?;
+        let (ctx, _err) = self.ctx(WasiCtxBuilder::new(), &case.argv(GUEST_DIR), false)?;
+        let (m, n, ty) = module
+            .imports()
+            .find_map(|i| match i.ty() {
+                wasmtime::ExternType::Memory(t) if t.is_shared() => {
+                    Some((i.module().to_owned(), i.name().to_owned(), t))
+                }
+                _ => None,
+            })
+            .context("the threads build imports no shared memory")?;
+        let memory = wasmtime::SharedMemory::new(engine, ty)?;
+        let mut linker = linker.clone();
+        linker.define(&Store::new(engine, ctx.clone()), &m, &n, memory)?;
+        // Never called while instantiating; `WasiThreads` defines the real one.
+        linker.func_wrap("wasi", "thread-spawn", |_start_arg: i32| -> i32 { -1 })?;
+        let pre = linker.instantiate_pre(module)?;
+        let t = std::time::Instant::now();
+        for _ in 0..count {
+            let mut store = Store::new(engine, ctx.clone());
+            store.set_epoch_deadline(u64::MAX / 2);
+            std::hint::black_box(pre.instantiate(&mut store)?);
+        }
+        Ok(Results::from([("ns".to_owned(), t.elapsed().as_nanos())]))
     }
 
     fn run_wasmtime_wasi(&self, argv: &[String], blocking: bool) -> Result<Vec<u8>> {

@@ -22,11 +22,13 @@ pub enum Workload {
     PollClock,
     /// 1 vs 2 threads writing (wasm32-wasip1-threads).
     ThreadsWrite,
+    /// Spawning and joining threads, one at a time (wasm32-wasip1-threads).
+    ThreadsSpawn,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 7] = [
+    pub const ALL: [Workload; 8] = [
         Workload::WriteSmall,
         Workload::StdoutSmall,
         Workload::ReadBig,
@@ -34,6 +36,7 @@ impl Workload {
         Workload::Readdir,
         Workload::PollClock,
         Workload::ThreadsWrite,
+        Workload::ThreadsSpawn,
     ];
 
     /// The name the workload program takes.
@@ -46,7 +49,13 @@ impl Workload {
             Workload::Readdir => "readdir",
             Workload::PollClock => "poll_clock",
             Workload::ThreadsWrite => "threads_write",
+            Workload::ThreadsSpawn => "threads_spawn",
         }
+    }
+
+    /// True if the workload is the wasm32-wasip1-threads build's.
+    pub fn threaded(self) -> bool {
+        matches!(self, Workload::ThreadsWrite | Workload::ThreadsSpawn)
     }
 }
 
@@ -62,6 +71,7 @@ pub struct Sizes {
     pub poll_count: u64,
     pub sleeps: u64,
     pub threads_count: u64,
+    pub spawns: u64,
 }
 
 impl Sizes {
@@ -76,6 +86,7 @@ impl Sizes {
         poll_count: 100_000,
         sleeps: 200,
         threads_count: 500_000,
+        spawns: 1_000,
     };
 
     /// Tiny sizes for the smoke test: every path runs, nothing is measured.
@@ -89,6 +100,7 @@ impl Sizes {
         poll_count: 10,
         sleeps: 3,
         threads_count: 100,
+        spawns: 3,
     };
 }
 
@@ -108,6 +120,7 @@ impl Sizes {
             poll_count: d(self.poll_count),
             sleeps: d(self.sleeps),
             threads_count: d(self.threads_count),
+            spawns: d(self.spawns),
         }
     }
 }
@@ -183,6 +196,11 @@ pub fn cases(workloads: &[Workload], s: &Sizes) -> Vec<Case> {
                     case(w, label, vec![t, s.threads_count]);
                 }
             }
+            Workload::ThreadsSpawn => case(
+                w,
+                format!("threads_spawn: {} x spawn+join", count(s.spawns)),
+                vec![s.spawns],
+            ),
         }
     }
     out

@@ -103,6 +103,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod pool;
 mod program;
 
 pub use program::{ThreadsOptions, WasiThreads, configure, diagnose, is_threaded};

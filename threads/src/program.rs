@@ -175,6 +175,14 @@ struct Program<T: 'static> {
     /// The main thread is still inside `_start`.
     main_running: AtomicBool,
     outcome: Mutex<Option<Outcome>>,
+    /// Host threads kept for the next spawn (see `pool`).
+    pool: Arc<crate::pool::Pool>,
+}
+
+impl<T: 'static> Drop for Program<T> {
+    fn drop(&mut self) {
+        self.pool.close();
+    }
 }
 
 /// A hook run on every new store of a program.
@@ -220,6 +228,7 @@ impl<T: Send + 'static> WasiThreads<T> {
             }
         }
         let entry_ok = entry_point_ok(module);
+        let opts_stack = opts.stack_size;
         let program = Arc::new(Program {
             engine: engine.clone(),
             pre: OnceLock::new(),
@@ -236,6 +245,7 @@ impl<T: Send + 'static> WasiThreads<T> {
             ended: AtomicBool::new(false),
             main_running: AtomicBool::new(false),
             outcome: Mutex::new(None),
+            pool: crate::pool::Pool::new(opts_stack),
         });
         for name in ["thread-spawn", "thread_spawn"] {
             let p = program.clone();
@@ -303,6 +313,8 @@ impl<T: Send + 'static> WasiThreads<T> {
         p.finished(result);
         p.stop_all();
         p.wait_for_threads();
+        // The program is over: its idle host threads end now.
+        p.pool.close();
         match lock(&p.outcome).take() {
             Some(Outcome::Trap(e)) => Err(e),
             Some(Outcome::Exit(0)) | None => Ok(()),
@@ -346,35 +358,33 @@ impl<T: Send + 'static> Program<T> {
             wasi_common_compat::linker::use_shared_memory((p.ctx_of)(&mut data), mem.clone());
         }
         let prog = p.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("wasi-thread-{tid}"))
-            .stack_size(p.opts.stack_size)
-            .spawn(move || {
-                // Counts the thread out however it ends, unwinding included.
-                let _live = LiveGuard(&*prog);
-                let r = catch_host_panic(|| {
-                    let mut store = Store::new(&prog.engine, data);
-                    prog.watch_epoch(&mut store);
-                    // The deadline is set before this check: a stop that
-                    // began earlier is seen here, one that begins later
-                    // bumps the epoch past the deadline.
-                    std::sync::atomic::fence(Ordering::SeqCst);
-                    if prog.ended.load(Ordering::SeqCst) {
-                        return Err(wasmtime::Error::new(ProgramEnded));
-                    }
-                    if let Some(setup) = prog.store_setup.get() {
-                        setup(&mut store)?;
-                    }
-                    pre.instantiate(&mut store)
-                        .and_then(|i| i.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
-                        .and_then(|f| f.call(&mut store, (tid, start_arg)))
-                });
-                if let Err(e) = r {
-                    // A trap (or an exit) in any thread ends the program.
-                    prog.finished(Err(e));
-                    prog.stop_all();
+        let job = Box::new(move || {
+            // Counts the thread out however it ends, unwinding included.
+            let _live = LiveGuard(&*prog);
+            let r = catch_host_panic(|| {
+                let mut store = Store::new(&prog.engine, data);
+                prog.watch_epoch(&mut store);
+                // The deadline is set before this check: a stop that
+                // began earlier is seen here, one that begins later
+                // bumps the epoch past the deadline.
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if prog.ended.load(Ordering::SeqCst) {
+                    return Err(wasmtime::Error::new(ProgramEnded));
                 }
+                if let Some(setup) = prog.store_setup.get() {
+                    setup(&mut store)?;
+                }
+                pre.instantiate(&mut store)
+                    .and_then(|i| i.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
+                    .and_then(|f| f.call(&mut store, (tid, start_arg)))
             });
+            if let Err(e) = r {
+                // A trap (or an exit) in any thread ends the program.
+                prog.finished(Err(e));
+                prog.stop_all();
+            }
+        });
+        let spawned = p.pool.run(|| format!("wasi-thread-{tid}"), job);
         match spawned {
             Ok(_) => tid,
             Err(e) => {

@@ -17,6 +17,7 @@
 //! | `readdir` | reps, entries | list `DIR/many` with `read_dir`, `reps` times, expecting `entries` |
 //! | `poll_clock` | count, sleeps | `count` × sleep(1 ns); then `sleeps` × sleep(1 ms), median overshoot |
 //! | `threads_write` | threads, count | each thread writes `count` × 16 B to its own file |
+//! | `threads_spawn` | count | spawn a thread that does nothing and join it, `count` times |
 //!
 //! Every result line has the key `ns` (the loop's time); `poll_clock` also
 //! prints `overshoot_ns`. Any failure panics (exit status non-zero).
@@ -55,6 +56,7 @@ fn main() {
         "readdir" => readdir(&dir, arg(0), arg(1)),
         "poll_clock" => poll_clock(arg(0), arg(1)),
         "threads_write" => threads_write(&dir, arg(0), arg(1)),
+        "threads_spawn" => threads_spawn(arg(0)),
         other => panic!("unknown workload {other:?}"),
     }
 }
@@ -192,6 +194,20 @@ fn threads_write(dir: &Path, threads: u64, count: u64) {
     let t = Instant::now();
     for h in handles {
         h.join().expect("writer thread");
+    }
+    result("ns", t.elapsed().as_nanos());
+}
+
+fn threads_spawn(count: u64) {
+    // One at a time: the figure is the cost of a thread's whole life (on
+    // wasm32-wasip1-threads: `thread-spawn`, a new instance, the start
+    // function, the exit and the join's wake-up).
+    let t = Instant::now();
+    for i in 0..count {
+        let h = thread::spawn(move || std::hint::black_box(i));
+        if h.join().expect("spawned thread") != i {
+            panic!("thread {i} returned something else");
+        }
     }
     result("ns", t.elapsed().as_nanos());
 }
