@@ -14,8 +14,9 @@
 //! `--smoke` runs every workload once at a tiny size (the test suite does
 //! that); its figures mean nothing.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+mod counts;
 mod hosts;
 mod report;
 mod workloads;
@@ -27,6 +28,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use workloads::{Sizes, Workload};
+
+#[global_allocator]
+static ALLOCATOR: counts::Counting = counts::Counting;
 
 /// `<target>/bench`, where the scratch files and the results go by default.
 const BENCH_DIR: &str = env!("BENCH_DIR");
@@ -74,6 +78,23 @@ struct Args {
     #[arg(long)]
     perfmap: bool,
 
+    /// Instead of timing: system calls and host allocations per iteration
+    /// of write_small, stdout_small and meta, on native, sync, tokio and
+    /// wasmtime-wasi (or those of --only/--configs), each counted by
+    /// `strace -f -c` in child runs of two sizes (needs strace). Writes
+    /// target/bench/counts.md.
+    #[arg(long)]
+    counts: bool,
+
+    /// (Internal, for --counts.) Run the one workload of --only once on
+    /// this configuration and report its host allocations.
+    #[arg(long, value_enum, hide = true)]
+    child_run: Option<Config>,
+
+    /// (Internal, for --counts.) The iteration count of --child-run.
+    #[arg(long, hide = true, default_value_t = 0)]
+    child_n: u64,
+
     /// Where to write the table as markdown [default: target/bench/results.md;
     /// with --smoke: nowhere].
     #[arg(long, value_name = "FILE")]
@@ -120,22 +141,24 @@ fn run(args: Args) -> wasmtime::Result<bool> {
         (None, true) => None,
     };
 
+    if let Some(config) = args.child_run {
+        let [w] = workloads[..] else {
+            wasmtime::bail!("--child-run takes one workload (--only)");
+        };
+        let scratch = scratch.canonicalize()?;
+        let hosts = hosts_for(&scratch, &[config], &[w], &args)?;
+        counts::child_run(&hosts, config, w, args.child_n)?;
+        return Ok(true);
+    }
+    if args.counts {
+        return run_counts(&args, &workloads, &scratch);
+    }
+
     eprintln!("wasi-bench: preparing {} ...", scratch.display());
     workloads::prepare(&scratch, &workloads, &sizes)?;
     let scratch = scratch.canonicalize()?;
     let t = Instant::now();
-    let hosts = Hosts::new(
-        &scratch,
-        Path::new(env!("WORKLOAD_WASM")),
-        Path::new(env!("WORKLOAD_WASM_THREADS")),
-        Path::new(env!("WORKLOAD_NATIVE")),
-        &configs,
-        &workloads,
-        hosts::Tuning {
-            perfmap: args.perfmap,
-            valgrind: args.valgrind,
-        },
-    )?;
+    let hosts = hosts_for(&scratch, &configs, &workloads, &args)?;
     eprintln!("wasi-bench: modules compiled in {:.1} s", t.elapsed().as_secs_f64());
 
     let cases = workloads::cases(&workloads, &sizes);
@@ -188,6 +211,71 @@ fn run(args: Args) -> wasmtime::Result<bool> {
         eprintln!("wasi-bench: wrote {}", out.display());
     }
     Ok(ok)
+}
+
+/// The hosts for `configs` and `workloads`, the workload builds this
+/// binary was built with.
+fn hosts_for(scratch: &Path, configs: &[Config], workloads: &[Workload], args: &Args) -> wasmtime::Result<Hosts> {
+    Hosts::new(
+        scratch,
+        Path::new(env!("WORKLOAD_WASM")),
+        Path::new(env!("WORKLOAD_WASM_THREADS")),
+        Path::new(env!("WORKLOAD_NATIVE")),
+        configs,
+        workloads,
+        hosts::Tuning {
+            perfmap: args.perfmap,
+            valgrind: args.valgrind,
+        },
+    )
+}
+
+/// `--counts` (see [`counts`]).
+fn run_counts(args: &Args, workloads: &[Workload], scratch: &Path) -> wasmtime::Result<bool> {
+    let workloads: Vec<Workload> = counts::WORKLOADS
+        .into_iter()
+        .filter(|w| workloads.contains(w))
+        .collect();
+    workloads::prepare(scratch, &workloads, &Sizes::SMOKE)?;
+    let scratch = scratch.canonicalize()?;
+    let exe = std::env::current_exe()?;
+    let mut rows = Vec::new();
+    for &w in &workloads {
+        for c in counts::configs(&args.configs) {
+            if !c.runs(w) {
+                continue;
+            }
+            eprintln!("wasi-bench: counting {} on {} ...", w.name(), c.title());
+            rows.push(counts::measure(
+                &exe,
+                Path::new(env!("WORKLOAD_NATIVE")),
+                &scratch,
+                c,
+                w,
+            )?);
+        }
+    }
+    let table = counts::table(&rows);
+    println!("{table}");
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new(BENCH_DIR).join("counts.md"));
+    let doc = format!(
+        "# System calls and host allocations per iteration\n\n         - Date: {}\n- Machine: {}\n- Source: {}\n\n         Counted by `strace -f -c` over child runs of {} and {} iterations (the difference, so start-up \
+         cancels); host allocations by the bench's counting allocator in the same runs.\n\n{table}",
+        report::now_utc(),
+        report::machine(),
+        source_version(),
+        counts::N1,
+        counts::N2,
+    );
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, doc)?;
+    eprintln!("wasi-bench: wrote {}", out.display());
+    Ok(true)
 }
 
 fn markdown(table: &str, started: &str, load_before: &str, runs: usize, args: &Args) -> String {
