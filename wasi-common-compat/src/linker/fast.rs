@@ -36,12 +36,12 @@ fn tracing_on() -> bool {
 pub(crate) type Answer = wiggle::error::Result<i32>;
 
 /// `len` bytes at `ptr` with alignment `align`, if inside `mem`.
-#[inline]
+#[inline(always)]
 fn region(mem: &[u8], ptr: i32, len: usize, align: usize) -> Option<std::ops::Range<usize>> {
     region_of(mem.len(), ptr, len, align)
 }
 
-#[inline]
+#[inline(always)]
 fn read_u32(mem: &[u8], at: usize) -> u32 {
     let mut b = [0u8; 4];
     b.copy_from_slice(&mem[at..at + 4]);
@@ -50,7 +50,7 @@ fn read_u32(mem: &[u8], at: usize) -> u32 {
 
 /// The (offset, length) of each iovec, if the array and every buffer are in
 /// bounds and the count is small.
-#[inline]
+#[inline(always)]
 fn iovecs(mem: &[u8], iovs: i32, count: i32) -> Option<([(usize, usize); MAX_FAST_IOVS], usize)> {
     let n = usize::try_from(count)
         .ok()
@@ -62,7 +62,7 @@ fn iovecs(mem: &[u8], iovs: i32, count: i32) -> Option<([(usize, usize); MAX_FAS
 /// Turns the outcome of the file operation into the call's answer, or
 /// `None` for "not ready" (the general path will wait); `put` stores the
 /// count (little-endian) at the result pointer.
-#[inline]
+#[inline(always)]
 fn answer(r: Result<u64, Error>, put: impl FnOnce([u8; 4])) -> Option<Answer> {
     match r {
         Ok(n) => match u32::try_from(n) {
@@ -80,7 +80,7 @@ fn answer(r: Result<u64, Error>, put: impl FnOnce([u8; 4])) -> Option<Answer> {
 }
 
 /// [`answer`] with the count stored in unshared memory.
-#[inline]
+#[inline(always)]
 fn finish(mem: &mut [u8], out: std::ops::Range<usize>, r: Result<u64, Error>) -> Option<Answer> {
     answer(r, |b| mem[out].copy_from_slice(&b))
 }
@@ -144,7 +144,7 @@ fn shared_iovecs(cells: &[UnsafeCell<u8>], iovs: i32, count: i32) -> Option<([(u
 }
 
 /// `len` bytes at `ptr` with alignment `align`, if inside `size` bytes.
-#[inline]
+#[inline(always)]
 fn region_of(size: usize, ptr: i32, len: usize, align: usize) -> Option<std::ops::Range<usize>> {
     let start = ptr as u32 as usize;
     if !start.is_multiple_of(align) {
@@ -155,7 +155,7 @@ fn region_of(size: usize, ptr: i32, len: usize, align: usize) -> Option<std::ops
 }
 
 /// Decodes `n` iovecs from `raw` (8 bytes each), each buffer inside `size`.
-#[inline]
+#[inline(always)]
 fn iovecs_in(raw: &[u8], size: usize, n: usize) -> Option<([(usize, usize); MAX_FAST_IOVS], usize)> {
     let mut out = [(0usize, 0usize); MAX_FAST_IOVS];
     for (i, slot) in out.iter_mut().enumerate().take(n) {

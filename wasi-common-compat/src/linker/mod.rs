@@ -114,11 +114,25 @@ macro_rules! fast_path_async {
     ($other:ident, $($rest:tt)*) => {};
 }
 
-/// An async host function's result that is already known.
-fn ready<'a, R: Send + 'a>(
-    r: wasmtime::Result<R>,
-) -> Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a> {
-    Box::new(std::future::ready(r))
+/// An async host function's answer that is already known. Success (errno
+/// 0, the common answer) is a zero-sized future, which boxing does not
+/// allocate; others are boxed with their value.
+fn ready<'a>(r: wasmtime::Result<i32>) -> Box<dyn std::future::Future<Output = wasmtime::Result<i32>> + Send + 'a> {
+    match r {
+        Ok(0) => Box::new(Success),
+        r => Box::new(std::future::ready(r)),
+    }
+}
+
+/// The future of a call that succeeded (see [`ready`]).
+struct Success;
+
+impl std::future::Future for Success {
+    type Output = wasmtime::Result<i32>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::task::Poll::Ready(Ok(0))
+    }
 }
 
 macro_rules! define_funcs {
