@@ -16,6 +16,7 @@
 
 #![deny(unsafe_code)]
 
+mod calls;
 mod counts;
 mod hosts;
 mod report;
@@ -200,7 +201,23 @@ fn run(args: Args) -> wasmtime::Result<bool> {
         }
     }
 
-    let table = m.table();
+    let mut table = m.table();
+    if configs.contains(&Config::Sync)
+        && configs.contains(&Config::Tokio)
+        && workloads
+            .iter()
+            .any(|w| matches!(w, Workload::WriteSmall | Workload::StdoutSmall))
+    {
+        let calls = if args.smoke { 1_000 } else { 1_000_000 };
+        let (sync, asy) = calls::measure(calls, runs)?;
+        table.push_str(&format!(
+            "\nWasmtime's own host call (an import with `fd_write`'s signature that does nothing, {calls} calls, \
+             median of {runs}): {sync:.1} ns from a sync store, {asy:.1} ns from an async one \
+             (`func_wrap_async`, zero-sized ready future): +{:.1} ns per call that the tokio column pays whatever \
+             the host does.\n",
+            asy - sync
+        ));
+    }
     println!("{table}");
     if let Some(out) = out {
         let doc = markdown(&table, &started, &load_before, runs, &args);

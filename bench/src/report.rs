@@ -23,11 +23,15 @@ adds that column).
 - **floor**: not a WASI host. The sync backend with the `fd_write` import replaced by a bare `write(2)` \
 on a dup of the guest fd's host descriptor (no fd table, rights or error mapping): what the engine's \
 wasm-to-host call leaves on this machine, the lowest any Wasmtime host could go. Only the two small-write \
-workloads have it.
+workloads have it in that form. For `threads_spawn` the floor is the threads build instantiated as many times \
+in fresh stores from one `InstancePre`, timed by the bench: no OS thread, no `wasi_thread_start`, no join.
+- Goals: issue #6's for sync against native and wasmtime-wasi; issue #14's against the floor (small writes \
+≤ 1.1x, `threads_spawn` ≤ 1.5x), tokio against sync (small writes ≤ 1.15x), 2 threads ≤ 1.3x native and \
+scaling ≥ 1.8x.
 - Guest stdout is the host's stdout pointed at `/dev/null`; guests report on stderr.
 - `-` in **p2 stdio**: the bridge changes only stdio, and only `stdout_small` writes to stdio in its loop; \
 elsewhere the column would measure the sync backend again.
-- `-` in `threads_write`: `WasiThreads` drives sync stores only (no tokio or bridged column), and \
+- `-` in `threads_write` and `threads_spawn`: `WasiThreads` drives sync stores only (no tokio or bridged column), and \
 wasmtime 48 has no wasi-threads for wasmtime-wasi's preview1 (`WasiP1Ctx` cannot be shared between threads, and \
 wasmtime-wasi-threads was last released for Wasmtime 46). **sync** there is the sync backend under `WasiThreads` \
 (wasm32-wasip1-threads, epoch interruption on).

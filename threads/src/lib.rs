@@ -13,6 +13,11 @@
 //! `(i32, i32) -> ()`, the OS refusing a thread) returns a negative value
 //! (`-EAGAIN`, or `-ENOSYS` for a missing entry point) and the program goes on.
 //!
+//! A host thread whose wasm thread has ended waits up to 2 s for the
+//! program's next spawn and runs it (in a new store and instance), which
+//! halves the cost of a short-lived thread; idle host threads hold nothing
+//! of the program and end when [`WasiThreads::run`] returns.
+//!
 //! ## Instance-group exit
 //! The program ends, and [`WasiThreads::run`] returns, when any thread calls
 //! `proc_exit` (the status), any thread traps (the trap), or the main thread
