@@ -158,7 +158,9 @@ enum Outcome {
 
 struct Program<T: 'static> {
     engine: Engine,
-    pre: OnceLock<InstancePre<T>>,
+    /// The module ready to instantiate (set by `run`, cleared when the
+    /// program is over: its host functions hold the program).
+    pre: Mutex<Option<InstancePre<T>>>,
     memory: Option<(String, String, SharedMemory)>,
     entry_ok: bool,
     next_tid: AtomicI32,
@@ -170,7 +172,7 @@ struct Program<T: 'static> {
     /// Run on every store (the main thread's and each spawned one's) before
     /// its instance is made.
     store_setup: OnceLock<StoreSetup<T>>,
-    ctx: OnceLock<WasiCtx>,
+    ctx: Mutex<Option<WasiCtx>>,
     ended: AtomicBool,
     /// The main thread is still inside `_start`.
     main_running: AtomicBool,
@@ -231,7 +233,7 @@ impl<T: Send + 'static> WasiThreads<T> {
         let opts_stack = opts.stack_size;
         let program = Arc::new(Program {
             engine: engine.clone(),
-            pre: OnceLock::new(),
+            pre: Mutex::new(None),
             memory,
             entry_ok,
             next_tid: AtomicI32::new(1),
@@ -241,7 +243,7 @@ impl<T: Send + 'static> WasiThreads<T> {
             derive: Box::new(derive),
             ctx_of: Box::new(ctx_of),
             store_setup: OnceLock::new(),
-            ctx: OnceLock::new(),
+            ctx: Mutex::new(None),
             ended: AtomicBool::new(false),
             main_running: AtomicBool::new(false),
             outcome: Mutex::new(None),
@@ -283,12 +285,13 @@ impl<T: Send + 'static> WasiThreads<T> {
         let weak = Arc::downgrade(p);
         ctx.on_exit(Box::new(move || {
             if let Some(p) = weak.upgrade() {
-                let status = p.ctx.get().and_then(|c| c.exit_status()).unwrap_or(0);
+                let ctx = lock(&p.ctx).clone();
+                let status = ctx.and_then(|c| c.exit_status()).unwrap_or(0);
                 p.record(Outcome::Exit(status));
                 p.stop_all();
             }
         }));
-        let _ = p.ctx.set(ctx);
+        *lock(&p.ctx) = Some(ctx);
         if let Some((_, _, mem)) = &p.memory {
             wasi_common_compat::linker::use_shared_memory((p.ctx_of)(&mut data), mem.clone());
         }
@@ -302,7 +305,7 @@ impl<T: Send + 'static> WasiThreads<T> {
             linker.define(&store, m, n, mem.clone())?;
         }
         let pre = linker.instantiate_pre(&self.module)?;
-        let _ = p.pre.set(pre.clone());
+        *lock(&p.pre) = Some(pre.clone());
         p.main_running.store(true, Ordering::Release);
         let result = catch_host_panic(|| {
             pre.instantiate(&mut store)
@@ -313,8 +316,13 @@ impl<T: Send + 'static> WasiThreads<T> {
         p.finished(result);
         p.stop_all();
         p.wait_for_threads();
-        // The program is over: its idle host threads end now.
+        // The program is over: its idle host threads end now, and it lets
+        // go of its module (whose host functions hold the program) and its
+        // context, so that its files close and its memory is freed once
+        // this store and `WasiThreads` are dropped.
         p.pool.close();
+        *lock(&p.pre) = None;
+        *lock(&p.ctx) = None;
         match lock(&p.outcome).take() {
             Some(Outcome::Trap(e)) => Err(e),
             Some(Outcome::Exit(0)) | None => Ok(()),
@@ -338,7 +346,7 @@ impl<T: Send + 'static> Program<T> {
         if p.ended.load(Ordering::Acquire) {
             return fail(Errno::Again);
         }
-        let Some(pre) = p.pre.get().cloned() else {
+        let Some(pre) = lock(&p.pre).clone() else {
             return fail(Errno::Again);
         };
         {
@@ -438,7 +446,8 @@ impl<T: Send + 'static> Program<T> {
         if self.ended.swap(true, Ordering::AcqRel) {
             return;
         }
-        if let Some(ctx) = self.ctx.get() {
+        let ctx = lock(&self.ctx).clone();
+        if let Some(ctx) = ctx {
             let status = match &*lock(&self.outcome) {
                 Some(Outcome::Exit(s)) => *s,
                 _ => 134,

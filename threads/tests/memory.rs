@@ -80,3 +80,47 @@ fn imported_shared_memory_serves_every_call_of_every_thread() {
     program.run(ctx).unwrap();
     assert_eq!(String::from_utf8(out.contents()).unwrap(), "aabcdeaaabcdeaa");
 }
+
+/// The open host descriptors of this process.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn a_finished_program_releases_its_context() {
+    let mut c = Config::new();
+    configure(&mut c);
+    let engine = Engine::new(&c).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let dir = std::env::temp_dir();
+    let run_once = || {
+        let mut linker: Linker<WasiCtx> = Linker::new(&engine);
+        wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx).unwrap();
+        let program = WasiThreads::new(
+            &engine,
+            &module,
+            linker,
+            |cx| cx,
+            |cx: &WasiCtx| cx.clone(),
+            ThreadsOptions::default(),
+        )
+        .unwrap();
+        let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
+            .stdout(Box::new(WritePipe::new_in_memory()))
+            .preopened_dir(&dir, "/tmp")
+            .unwrap()
+            .build()
+            .unwrap();
+        program.run(ctx).unwrap();
+    };
+    run_once();
+    let before = open_fds();
+    for _ in 0..20 {
+        run_once();
+    }
+    let after = open_fds();
+    assert!(
+        after < before + 5,
+        "each finished program kept descriptors open: {before} -> {after}"
+    );
+}
