@@ -7,7 +7,7 @@
 //! on the same fd is safe (the read finishes on the file it already holds; the
 //! file is closed when the last holder drops it).
 //!
-//! Each thread remembers its last few files (see [`recent`]), so that the
+//! Each thread remembers its last few files (the private `recent` module), so that the
 //! common lookup takes no lock at all.
 //!
 //! New fds take the lowest free number. The number of open fds is capped
