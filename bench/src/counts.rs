@@ -15,6 +15,7 @@ use crate::hosts::{Config, Hosts, StdoutToNull};
 use crate::workloads::{Case, Sizes, Workload};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -115,17 +116,16 @@ struct Counted {
     allocations: Option<u64>,
 }
 
-/// Runs `cmd` under `strace -f -c`.
-fn traced(cmd: Command, summary: &Path) -> Result<Counted> {
+/// Runs `program args` under `strace -f -c`, the summary into `summary`.
+fn traced(program: &Path, args: &[OsString], summary: &Path) -> Result<Counted> {
     let mut strace = Command::new("strace");
-    strace.arg("-f").arg("-c").arg("-o").arg(summary).arg(cmd.get_program());
-    strace.args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => strace.env(k, v),
-            None => strace.env_remove(k),
-        };
-    }
+    strace
+        .arg("-f")
+        .arg("-c")
+        .arg("-o")
+        .arg(summary)
+        .arg(program)
+        .args(args);
     let out = strace
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -185,24 +185,23 @@ pub struct Row {
 pub fn measure(exe: &Path, native: &Path, scratch: &Path, config: Config, w: Workload) -> Result<Row> {
     let summary = scratch.join(format!("strace-{}-{}.txt", w.name(), value_name(config)?));
     let run = |n: u64| -> Result<Counted> {
-        let cmd = if config == Config::Native {
-            let mut c = Command::new(native);
+        if config == Config::Native {
             let dir = scratch.to_str().context("the scratch path is not UTF-8")?;
-            c.args(case(w, n)?.argv(dir));
-            c
-        } else {
-            let mut c = Command::new(exe);
-            c.arg("--child-run")
-                .arg(value_name(config)?)
-                .arg("--only")
-                .arg(value_name(w)?)
-                .arg("--child-n")
-                .arg(n.to_string())
-                .arg("--scratch")
-                .arg(scratch);
-            c
-        };
-        traced(cmd, &summary)
+            let args: Vec<OsString> = case(w, n)?.argv(dir).into_iter().map(OsString::from).collect();
+            return traced(native, &args, &summary);
+        }
+        let args: Vec<OsString> = [
+            "--child-run".into(),
+            value_name(config)?.into(),
+            "--only".into(),
+            value_name(w)?.into(),
+            "--child-n".into(),
+            n.to_string().into(),
+            "--scratch".into(),
+            scratch.as_os_str().to_owned(),
+        ]
+        .into();
+        traced(exe, &args, &summary)
     };
     let (a, b) = (run(N1)?, run(N2)?);
     let per = |x: u64, y: u64| (y as f64 - x as f64) / (N2 - N1) as f64;

@@ -279,7 +279,9 @@ fn run_counts(args: &Args, workloads: &[Workload], scratch: &Path) -> wasmtime::
         .clone()
         .unwrap_or_else(|| Path::new(BENCH_DIR).join("counts.md"));
     let doc = format!(
-        "# System calls and host allocations per iteration\n\n         - Date: {}\n- Machine: {}\n- Source: {}\n\n         Counted by `strace -f -c` over child runs of {} and {} iterations (the difference, so start-up \
+        "# System calls and host allocations per iteration\n\n\
+         - Date: {}\n- Machine: {}\n- Source: {}\n\n\
+         Counted by `strace -f -c` over child runs of {} and {} iterations (the difference, so start-up \
          cancels); host allocations by the bench's counting allocator in the same runs.\n\n{table}",
         report::now_utc(),
         report::machine(),

@@ -249,7 +249,7 @@ fn goal_status(row: &Row, goal: Goal) -> String {
     let (sync, native, wasi) = (v(Config::Sync), v(Config::Native), v(Config::WasmtimeWasi));
     let mut missed = Vec::new();
     let mut unknown = false;
-    // sync / `base` ≤ `max`, or what it was.
+    // `x` / `base` ≤ `max`, or what it was.
     let mut at_most = |x: Option<f64>, base: Option<f64>, max: f64, what: &str| match (x, base) {
         (Some(x), Some(b)) if x / b > max => missed.push(format!("{:.2}x {what}", x / b)),
         (Some(_), Some(_)) => {}
@@ -269,11 +269,7 @@ fn goal_status(row: &Row, goal: Goal) -> String {
             format!("≤ {max}x native")
         }
         Goal::TimeVsNative(max) => {
-            match (sync, native) {
-                (Some(s), Some(n)) if s / n > max => missed.push(format!("{:.2}x native", s / n)),
-                (Some(_), Some(_)) => {}
-                _ => unknown = true,
-            }
+            at_most(sync, native, max, "native");
             format!("≤ {max}x native, < wasmtime-wasi")
         }
         Goal::ThroughputVsNative(min) => {

@@ -139,48 +139,40 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
+    /// Runs a job on `pool` that sends its host thread's id to `tx`.
+    fn send_thread_id(pool: &Arc<Pool>, tx: &mpsc::Sender<std::thread::ThreadId>) {
+        let t = tx.clone();
+        pool.run(
+            || "t".into(),
+            Box::new(move || t.send(std::thread::current().id()).unwrap()),
+        )
+        .unwrap();
+    }
+
+    /// Waits (at most 5 s) until `idle` holds of `pool`'s idle thread count.
+    fn wait_idle(pool: &Pool, idle: impl Fn(usize) -> bool, what: &str) {
+        let start = Instant::now();
+        while !idle(pool.idle()) {
+            assert!(start.elapsed() < Duration::from_secs(5), "{what}");
+            std::thread::yield_now();
+        }
+    }
+
     #[test]
     fn a_thread_is_reused_and_closing_ends_idle_threads() {
         let pool = Pool::new(1 << 20);
         let (tx, rx) = mpsc::channel();
-        let t = tx.clone();
-        pool.run(
-            || "t".into(),
-            Box::new(move || t.send(std::thread::current().id()).unwrap()),
-        )
-        .unwrap();
+        send_thread_id(&pool, &tx);
         let first = rx.recv().unwrap();
         // Wait until the thread is idle, then spawn again: same thread.
-        let start = Instant::now();
-        while pool.idle() == 0 {
-            assert!(start.elapsed() < Duration::from_secs(5), "the thread never became idle");
-            std::thread::yield_now();
-        }
-        let t = tx.clone();
-        pool.run(
-            || "t".into(),
-            Box::new(move || t.send(std::thread::current().id()).unwrap()),
-        )
-        .unwrap();
+        wait_idle(&pool, |n| n > 0, "the thread never became idle");
+        send_thread_id(&pool, &tx);
         assert_eq!(rx.recv().unwrap(), first);
-        let start = Instant::now();
-        while pool.idle() == 0 {
-            assert!(start.elapsed() < Duration::from_secs(5), "the thread never became idle");
-            std::thread::yield_now();
-        }
+        wait_idle(&pool, |n| n > 0, "the thread never became idle");
         pool.close();
-        let start = Instant::now();
-        while pool.idle() > 0 {
-            assert!(start.elapsed() < Duration::from_secs(5), "close left an idle thread");
-            std::thread::yield_now();
-        }
+        wait_idle(&pool, |n| n == 0, "close left an idle thread");
         // After close, a spawn still runs (on a new thread that then ends).
-        let t = tx.clone();
-        pool.run(
-            || "t".into(),
-            Box::new(move || t.send(std::thread::current().id()).unwrap()),
-        )
-        .unwrap();
+        send_thread_id(&pool, &tx);
         assert_ne!(rx.recv().unwrap(), first);
     }
 

@@ -51,33 +51,44 @@ const WAT: &str = r#"(module
       (br $l)))
     (call $one (i32.const 64))))"#;
 
-#[test]
-fn imported_shared_memory_serves_every_call_of_every_thread() {
+/// A threads engine and the module of [`WAT`].
+fn engine_and_module() -> (Engine, Module) {
     let mut c = Config::new();
     configure(&mut c);
     let engine = Engine::new(&c).unwrap();
     let module = Module::new(&engine, WAT).unwrap();
-    assert!(
-        module.exports().all(|e| e.name() != "memory"),
-        "the module must not export its memory"
-    );
-    let mut linker: Linker<WasiCtx> = Linker::new(&engine);
+    (engine, module)
+}
+
+/// Runs the module as a threaded program on the sync backend with `ctx`.
+fn run(engine: &Engine, module: &Module, ctx: WasiCtx) {
+    let mut linker: Linker<WasiCtx> = Linker::new(engine);
     wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx).unwrap();
     let program = WasiThreads::new(
-        &engine,
-        &module,
+        engine,
+        module,
         linker,
         |cx| cx,
         |cx: &WasiCtx| cx.clone(),
         ThreadsOptions::default(),
     )
     .unwrap();
+    program.run(ctx).unwrap();
+}
+
+#[test]
+fn imported_shared_memory_serves_every_call_of_every_thread() {
+    let (engine, module) = engine_and_module();
+    assert!(
+        module.exports().all(|e| e.name() != "memory"),
+        "the module must not export its memory"
+    );
     let out = WritePipe::new_in_memory();
     let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
         .stdout(Box::new(out.clone()))
         .build()
         .unwrap();
-    program.run(ctx).unwrap();
+    run(&engine, &module, ctx);
     assert_eq!(String::from_utf8(out.contents()).unwrap(), "aabcdeaaabcdeaa");
 }
 
@@ -88,30 +99,16 @@ fn open_fds() -> usize {
 
 #[test]
 fn a_finished_program_releases_its_context() {
-    let mut c = Config::new();
-    configure(&mut c);
-    let engine = Engine::new(&c).unwrap();
-    let module = Module::new(&engine, WAT).unwrap();
+    let (engine, module) = engine_and_module();
     let dir = std::env::temp_dir();
     let run_once = || {
-        let mut linker: Linker<WasiCtx> = Linker::new(&engine);
-        wasi_common_compat_sync::add_to_linker(&mut linker, |cx| cx).unwrap();
-        let program = WasiThreads::new(
-            &engine,
-            &module,
-            linker,
-            |cx| cx,
-            |cx: &WasiCtx| cx.clone(),
-            ThreadsOptions::default(),
-        )
-        .unwrap();
         let ctx = wasi_common_compat_sync::WasiCtxBuilder::new()
             .stdout(Box::new(WritePipe::new_in_memory()))
             .preopened_dir(&dir, "/tmp")
             .unwrap()
             .build()
             .unwrap();
-        program.run(ctx).unwrap();
+        run(&engine, &module, ctx);
     };
     run_once();
     let before = open_fds();

@@ -537,10 +537,6 @@ mod tests {
         (e, closed)
     }
 
-    fn same(a: &Arc<FileEntry>, b: &Arc<FileEntry>) -> bool {
-        Arc::ptr_eq(a, b)
-    }
-
     #[test]
     fn remembered_file_is_closed_by_remove() {
         let t = Table::new(10);
@@ -548,7 +544,7 @@ mod tests {
         let fd = t.push(e).unwrap();
         let a = t.get_file(fd).unwrap();
         let b = t.get_file(fd).unwrap(); // from this thread's memory
-        assert!(same(&a, &b));
+        assert!(Arc::ptr_eq(&a, &b));
         drop((a, b));
         drop(t.remove(fd).unwrap());
         assert!(
@@ -573,21 +569,29 @@ mod tests {
         // 0 moves onto 1 (closing 1's file); 0 is then free.
         t.renumber(0, 1).unwrap();
         assert!(closed1.load(Ordering::SeqCst));
-        assert!(same(&t.get_file(1).unwrap(), &first));
+        assert!(Arc::ptr_eq(&t.get_file(1).unwrap(), &first));
         assert_eq!(t.get_file(0).err().and_then(|e| e.as_errno()), Some(crate::Errno::Badf));
         // A new file at 0 is that file, not a remembered one; so is one put
-        // in place by insert_at.
-        let (e2, _) = closes();
+        // in place by insert_at, which closes the remembered one it replaces.
+        let (e2, closed2) = closes();
         t.push(e2).unwrap();
         let at0 = t.get_file(0).unwrap();
-        assert!(!same(&at0, &first));
-        let (e3, closed_at0) = closes();
+        assert!(!Arc::ptr_eq(&at0, &first));
         drop(at0);
+        let (e3, closed3) = closes();
         t.insert_at(0, e3).unwrap();
-        assert!(!closed_at0.load(Ordering::SeqCst));
+        assert!(
+            closed2.load(Ordering::SeqCst),
+            "insert_at must close the file it replaces"
+        );
         let now = t.get_file(0).unwrap();
-        assert!(!same(&now, &first));
-        assert!(now.file().as_any().is::<Closes>());
+        drop(t.remove(0).unwrap());
+        assert!(!closed3.load(Ordering::SeqCst), "the lookup must hold the new file");
+        drop(now);
+        assert!(
+            closed3.load(Ordering::SeqCst),
+            "the lookup gave the file insert_at put there"
+        );
     }
 
     #[test]

@@ -80,6 +80,14 @@ pub(super) fn cloned_shared(ctx: &WasiCtx) -> Option<SharedMemory> {
     }
 }
 
+/// `sm`'s bytes as wiggle's guest memory, or an empty memory without one.
+pub(super) fn guest_memory(sm: Option<&SharedMemory>) -> wiggle::GuestMemory<'_> {
+    match sm {
+        Some(sm) => wiggle::GuestMemory::Shared(sm.data()),
+        None => wiggle::GuestMemory::Unshared(&mut []),
+    }
+}
+
 /// Runs `$body` with `$ctx` (the caller's context) and `$mem` (its memory,
 /// or an empty one for a module that exports none). `lend`: for a body
 /// that neither returns nor awaits (a shared memory is taken out of the
@@ -106,10 +114,7 @@ macro_rules! with_memory {
         let sm = take_shared(ctx);
         let r = {
             let $ctx = &mut *ctx;
-            let $mem = &mut match &sm {
-                Some(sm) => wiggle::GuestMemory::Shared(sm.data()),
-                None => wiggle::GuestMemory::Unshared(&mut []),
-            };
+            let $mem = &mut guest_memory(sm.as_ref());
             $body
         };
         if let Some(sm) = sm {
@@ -120,10 +125,7 @@ macro_rules! with_memory {
     (@shared clone, $caller:ident, $get:ident, |$ctx:ident, $mem:ident| $body:expr) => {{
         let sm = cloned_shared($get($caller.data_mut()));
         let $ctx = $get($caller.data_mut());
-        let $mem = &mut match &sm {
-            Some(sm) => wiggle::GuestMemory::Shared(sm.data()),
-            None => wiggle::GuestMemory::Unshared(&mut []),
-        };
+        let $mem = &mut guest_memory(sm.as_ref());
         $body
     }};
 }

@@ -55,7 +55,7 @@ pub use memory::{MemoryCache, use_shared_memory};
 use crate::WasiCtx;
 use crate::bindings::{preview0, preview1};
 use crate::sched::block_on_pinned;
-use memory::{Kind, cloned_shared, put_back, resolve, take_shared, with_memory};
+use memory::{Kind, cloned_shared, guest_memory, put_back, resolve, take_shared, with_memory};
 use wasmtime::{Caller, Linker};
 
 /// Maps the result of a wiggle ABI function: argument-decoding failures
